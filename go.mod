@@ -1,0 +1,3 @@
+module github.com/redoubt/redoubt
+
+go 1.26.8

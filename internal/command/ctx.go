@@ -1,0 +1,227 @@
+package command
+
+import (
+	"strconv"
+
+	"github.com/redoubt/redoubt/internal/keyspace"
+	"github.com/redoubt/redoubt/internal/resp"
+)
+
+// Standard error replies, byte for byte as Redis 7.0 sends them.
+const (
+	ErrWrongType   = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	ErrSyntax      = "ERR syntax error"
+	ErrNotInt      = "ERR value is not an integer or out of range"
+	ErrNotFloat    = "ERR value is not a valid float"
+	ErrNoSuchKey   = "ERR no such key"
+	ErrOverflow    = "ERR increment or decrement would overflow"
+	ErrDBIndex     = "ERR DB index is out of range"
+	ErrInvalidExpr = "ERR invalid expire time in '%s' command"
+)
+
+// Conn is the calling connection, as the command layer sees it.
+type Conn interface {
+	ID() int64
+	Proto() int
+	SetProto(int)
+	Name() string
+	SetName(string)
+	DBIndex() int
+	Select(int)
+	User() string
+	SetNoTouch(bool)
+	NoTouch() bool
+	SetNoEvict(bool)
+	// SetReplyMode implements CLIENT REPLY: "on", "off" or "skip".
+	SetReplyMode(string)
+	// CloseAfterReply closes the connection once the pending replies are written (QUIT).
+	CloseAfterReply()
+	// Reset returns the connection to its state just after connecting (RESET).
+	Reset()
+	// Authenticate checks credentials and switches the connection's user.
+	Authenticate(user, pass string) bool
+	Authenticated() bool
+	// Describe formats the CLIENT LIST/INFO line of this connection.
+	Describe() string
+}
+
+// Host is the server, as the command layer sees it.
+type Host interface {
+	Keyspace
+	Clients
+	Config() Config
+	// Info renders INFO for the named sections (empty: the default sections).
+	Info(sections []string) string
+	// Shutdown stops the server; save is "", "save" or "nosave". It returns an error
+	// text when the stop is refused.
+	Shutdown(save string) string
+	ResetStats()
+	SlowLog() SlowLog
+	LastSave() int64
+	Version() string
+	// DebugAllowed applies enable-debug-command (no, yes, local) to the caller.
+	DebugAllowed(Conn) bool
+	// SetActiveExpire turns the background expiry cycle on or off (DEBUG SET-ACTIVE-EXPIRE).
+	SetActiveExpire(bool)
+	// PasswordSet reports whether the default user has a password (AUTH's error differs).
+	PasswordSet() bool
+}
+
+// Keyspace gives access to the numbered databases.
+type Keyspace interface {
+	DB(i int) *keyspace.DB
+	NumDBs() int
+	SwapDB(a, b int)
+	// Dirty counts changes since the last save; commands add to it.
+	AddDirty(n int)
+}
+
+// Clients manages the other connections (CLIENT command family).
+type Clients interface {
+	ClientList(typ string, ids []int64) string
+	// KillClients closes the connections matching the filter and returns how many.
+	KillClients(f KillFilter) int
+	// Pause suspends command processing of other clients until the deadline (unix ms).
+	Pause(untilMs int64, writesOnly bool)
+	Unpause()
+}
+
+// KillFilter selects connections for CLIENT KILL; zero fields match all.
+type KillFilter struct {
+	ID       int64
+	Addr     string
+	LAddr    string
+	User     string
+	Type     string
+	SkipMe   bool
+	CallerID int64
+	MaxAge   int64
+}
+
+// Config is the live configuration, as CONFIG uses it.
+type Config interface {
+	Get(patterns ...string) []string
+	Set(pairs ...string) error
+	Rewrite() error
+}
+
+// SlowLog records commands that took longer than slowlog-log-slower-than.
+type SlowLog interface {
+	Get(n int, w *resp.Writer)
+	Len() int
+	Reset()
+}
+
+// Ctx carries one command's execution: its arguments, its reply writer, the selected
+// database and the clock, fixed for the command as Redis caches mstime() per call.
+type Ctx struct {
+	Args [][]byte
+	W    *resp.Writer
+	DB   *keyspace.DB
+	Now  int64 // unix ms
+	Conn Conn
+	Host Host
+	Spec *Spec
+	// Dirty counts the changes this command made (persistence and replication will read it).
+	Dirty int
+	// Hits and Misses count keyspace lookups on behalf of reads, for INFO.
+	Hits, Misses int
+}
+
+// Err writes an error reply.
+func (c *Ctx) Err(msg string) { c.W.Error(msg) }
+
+// Key returns argument i as a key string.
+func (c *Ctx) Key(i int) string { return string(c.Args[i]) }
+
+// ArgInt parses argument i as a 64-bit integer, replying with Redis's error if it is not one.
+func (c *Ctx) ArgInt(i int) (int64, bool) {
+	n, ok := ParseInt(c.Args[i])
+	if !ok {
+		c.Err(ErrNotInt)
+	}
+	return n, ok
+}
+
+// ParseInt parses a decimal int64 with Redis's strictness (string2ll): no spaces, no '+',
+// no leading zeros.
+func ParseInt(b []byte) (int64, bool) {
+	if len(b) == 0 || len(b) > 20 {
+		return 0, false
+	}
+	if len(b) == 1 && b[0] == '0' {
+		return 0, true
+	}
+	neg := b[0] == '-'
+	digits := b
+	if neg {
+		digits = b[1:]
+	}
+	if len(digits) == 0 || digits[0] < '1' || digits[0] > '9' {
+		return 0, false
+	}
+	var v uint64
+	for _, ch := range digits {
+		if ch < '0' || ch > '9' {
+			return 0, false
+		}
+		d := uint64(ch - '0')
+		if v > (1<<64-1-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	if neg {
+		if v > 1<<63 {
+			return 0, false
+		}
+		return -int64(v), true
+	}
+	if v > 1<<63-1 {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// FormatInt appends n in decimal.
+func FormatInt(n int64) []byte { return strconv.AppendInt(nil, n, 10) }
+
+// Lookup returns key's live value; a nil result means absent.
+func (c *Ctx) Lookup(key string) *keyspace.Object {
+	return c.DB.Lookup(key, c.Now, !c.Conn.NoTouch())
+}
+
+// LookupType returns key's value if it has type t. ok is false (and WRONGTYPE was replied)
+// when the key holds another type.
+func (c *Ctx) LookupType(key string, t keyspace.Type) (o *keyspace.Object, ok bool) {
+	o = c.Lookup(key)
+	if o != nil && o.Type != t {
+		c.Err(ErrWrongType)
+		return nil, false
+	}
+	return o, true
+}
+
+// Changed records that the command modified the dataset n times.
+func (c *Ctx) Changed(n int) { c.Dirty += n }
+
+// Read looks key up on behalf of a read and counts a keyspace hit or miss for INFO.
+func (c *Ctx) Read(key string) *keyspace.Object {
+	o := c.Lookup(key)
+	if o == nil {
+		c.Misses++
+	} else {
+		c.Hits++
+	}
+	return o
+}
+
+// ReadType is Read restricted to type t; ok is false after a WRONGTYPE reply.
+func (c *Ctx) ReadType(key string, t keyspace.Type) (o *keyspace.Object, ok bool) {
+	o = c.Read(key)
+	if o != nil && o.Type != t {
+		c.Err(ErrWrongType)
+		return nil, false
+	}
+	return o, true
+}

@@ -1,0 +1,12 @@
+package command
+
+// The one command table. Each group file declares its commands; nothing else lists commands.
+func init() {
+	register(
+		connectionCommands,
+		serverCommands,
+		keyCommands,
+		stringCommands,
+		bitmapCommands,
+	)
+}

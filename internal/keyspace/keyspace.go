@@ -1,0 +1,246 @@
+// Package keyspace owns the databases: keys, values, expiry and the per-key metadata the
+// command layer needs. It knows nothing of networking or the protocol.
+package keyspace
+
+
+// Type is a value's data type, as TYPE reports it.
+type Type uint8
+
+const (
+	TypeString Type = iota
+	TypeList
+	TypeSet
+	TypeZSet
+	TypeHash
+	TypeStream
+)
+
+var typeNames = [...]string{"string", "list", "set", "zset", "hash", "stream"}
+
+func (t Type) String() string { return typeNames[t] }
+
+// ParseType maps a TYPE name (as SCAN ... TYPE takes it) to a Type.
+func ParseType(name string) (Type, bool) {
+	for i, n := range typeNames {
+		if n == name {
+			return Type(i), true
+		}
+	}
+	return 0, false
+}
+
+// Object is one stored value. Strings live in Str; the other types keep their structure in
+// Val, owned by the code of that type.
+type Object struct {
+	Type Type
+	// Raw marks a string modified in place (APPEND, SETRANGE, SETBIT), which Redis always
+	// reports with the "raw" encoding.
+	Raw    bool
+	Str    []byte
+	Val    any
+	Access int64 // unix ms of last access, for OBJECT IDLETIME and LRU eviction
+}
+
+// DB is one numbered database. It is not safe for concurrent use: the server serializes
+// access to the whole keyspace.
+type DB struct {
+	ID      int
+	data    *dict[Object]
+	expires *dict[int64] // unix ms deadline per volatile key
+	// Touched is called with each key whose value changed or vanished (WATCH, keyspace events).
+	Touched func(db int, key string)
+}
+
+func NewDB(id int) *DB {
+	return &DB{ID: id, data: newDict[Object](), expires: newDict[int64]()}
+}
+
+func (db *DB) Len() int { return db.data.Len() }
+
+// ExpiresLen is the number of keys with a TTL.
+func (db *DB) ExpiresLen() int { return db.expires.Len() }
+
+func (db *DB) touched(key string) {
+	if db.Touched != nil {
+		db.Touched(db.ID, key)
+	}
+}
+
+// expireIfNeeded deletes key when its deadline has passed and reports whether it did.
+func (db *DB) expireIfNeeded(key string, now int64) bool {
+	if db.expires.Len() == 0 {
+		return false
+	}
+	at := db.expires.Get(key)
+	if at == nil || *at > now {
+		return false
+	}
+	db.data.Delete(key)
+	db.expires.Delete(key)
+	db.touched(key)
+	return true
+}
+
+// Lookup returns the live value of key, deleting it first if it has expired. touch updates
+// the access time (false for CLIENT NO-TOUCH and OBJECT).
+func (db *DB) Lookup(key string, now int64, touch bool) *Object {
+	if db.expireIfNeeded(key, now) {
+		return nil
+	}
+	o := db.data.Get(key)
+	if o != nil && touch {
+		o.Access = now
+	}
+	return o
+}
+
+// Exists reports whether key holds a live value without touching it.
+func (db *DB) Exists(key string, now int64) bool { return db.Lookup(key, now, false) != nil }
+
+// Set stores o at key and clears any TTL unless keepTTL, as SET does.
+func (db *DB) Set(key string, o Object, keepTTL bool) {
+	slot, _ := db.data.Put(key)
+	*slot = o
+	if !keepTTL {
+		db.expires.Delete(key)
+	}
+	db.touched(key)
+}
+
+// Create returns the slot for a new key (the caller fills it); the key must not exist.
+// It exists for types that build their value in place.
+func (db *DB) Create(key string) *Object {
+	slot, _ := db.data.Put(key)
+	db.touched(key)
+	return slot
+}
+
+// Delete removes key and reports whether it existed (expired keys count as absent).
+func (db *DB) Delete(key string, now int64) bool {
+	if db.expireIfNeeded(key, now) {
+		return false
+	}
+	if !db.data.Delete(key) {
+		return false
+	}
+	db.expires.Delete(key)
+	db.touched(key)
+	return true
+}
+
+// Modified records an in-place change to key's value.
+func (db *DB) Modified(key string) { db.touched(key) }
+
+// TTL returns the deadline of key in unix ms, or -1 if it has none.
+func (db *DB) TTL(key string) int64 {
+	if at := db.expires.Get(key); at != nil {
+		return *at
+	}
+	return -1
+}
+
+// SetExpire sets key's deadline (unix ms). The key must exist.
+func (db *DB) SetExpire(key string, at int64) {
+	slot, _ := db.expires.Put(key)
+	*slot = at
+	db.touched(key)
+}
+
+// Persist removes key's TTL and reports whether it had one.
+func (db *DB) Persist(key string) bool {
+	if db.expires.Delete(key) {
+		db.touched(key)
+		return true
+	}
+	return false
+}
+
+// RandomKey returns a random live key, or "" if the database is empty. Like Redis it gives up
+// sampling after a bounded number of expired hits so a database of expired keys cannot stall it.
+func (db *DB) RandomKey(now int64) (string, bool) {
+	for tries := 0; tries < 100 && db.data.Len() > 0; tries++ {
+		k, _ := db.data.Random()
+		if !db.expireIfNeeded(k, now) {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// Scan returns the keys in the buckets at cursor and the next cursor. Expired keys are
+// deleted and skipped.
+func (db *DB) Scan(cursor uint64, count int, now int64, keys []string) ([]string, uint64) {
+	var expired []string
+	start := len(keys)
+	// Like Redis, bound the buckets visited so a sparse table cannot make one call long.
+	for budget := count * 10; ; budget-- {
+		cursor = db.data.Scan(cursor, func(k string, _ *Object) {
+			if at := db.expires.Get(k); at != nil && *at <= now {
+				expired = append(expired, k)
+				return
+			}
+			keys = append(keys, k)
+		})
+		if cursor == 0 || budget <= 0 || len(keys)-start >= count {
+			break
+		}
+	}
+	for _, k := range expired {
+		db.expireIfNeeded(k, now)
+	}
+	return keys, cursor
+}
+
+// Each calls fn for every live key until fn returns false. fn must not modify the database.
+func (db *DB) Each(now int64, fn func(key string, o *Object) bool) {
+	db.data.Each(func(k string, o *Object) bool {
+		if at := db.expires.Get(k); at != nil && *at <= now {
+			return true
+		}
+		return fn(k, o)
+	})
+}
+
+// Flush empties the database, reporting how many keys it held.
+func (db *DB) Flush() int {
+	n := db.data.Len()
+	if n > 0 && db.Touched != nil {
+		db.data.Each(func(k string, _ *Object) bool { db.touched(k); return true })
+	}
+	db.data.Clear()
+	db.expires.Clear()
+	return n
+}
+
+// Swap exchanges the contents of two databases (SWAPDB).
+func Swap(a, b *DB) {
+	a.data, b.data = b.data, a.data
+	a.expires, b.expires = b.expires, a.expires
+}
+
+// ActiveExpire samples keys with a TTL and deletes the expired ones, repeating while more
+// than a quarter of a sample was expired, as Redis's activeExpireCycle does. It returns
+// the number deleted. budget bounds the samples so one call stays short.
+func (db *DB) ActiveExpire(now int64, budget int) int {
+	deleted := 0
+	for budget > 0 && db.expires.Len() > 0 {
+		sample := min(20, budget)
+		budget -= sample
+		var victims []string
+		for i := 0; i < sample && db.expires.Len() > 0; i++ {
+			k, at := db.expires.Random()
+			if *at <= now {
+				victims = append(victims, k)
+			}
+		}
+		for _, k := range victims {
+			if db.expireIfNeeded(k, now) {
+				deleted++
+			}
+		}
+		if len(victims)*4 <= sample {
+			break
+		}
+	}
+	return deleted
+}

@@ -1,0 +1,292 @@
+// Package resp implements the RESP2/RESP3 wire protocol: a bounded request parser and a reply encoder.
+package resp
+
+import (
+	"bytes"
+	"errors"
+	"strconv"
+)
+
+// Limits bound what a client may make the server hold. They are checked while parsing,
+// before any buffer is sized from a client-declared length (Redis CVE-2021-32675).
+type Limits struct {
+	MaxMultibulk int   // most arguments in one command
+	MaxBulk      int64 // largest single argument (proto-max-bulk-len)
+	MaxInline    int   // longest inline command line
+}
+
+// Redis's own limits for clients that have not authenticated yet.
+const (
+	UnauthMaxMultibulk = 10
+	UnauthMaxBulk      = 16384
+	DefaultMaxInline   = 64 * 1024
+	DefaultMaxMultibulk = 1024 * 1024
+)
+
+// ProtocolError is a malformed request; the server replies with it and closes the connection,
+// as Redis does, because the stream can no longer be trusted to be in sync.
+type ProtocolError struct{ Msg string }
+
+func (e *ProtocolError) Error() string { return "Protocol error: " + e.Msg }
+
+func protoErr(msg string) error { return &ProtocolError{Msg: msg} }
+
+// ErrIncomplete means the buffer does not yet hold a whole command.
+var ErrIncomplete = errors.New("resp: incomplete command")
+
+// Parser extracts commands from a byte buffer owned by the caller. It keeps the state of a
+// partially received multibulk so that a large argument is not re-scanned on every read.
+type Parser struct {
+	Limits Limits
+
+	// state of the multibulk being parsed
+	pending  int // arguments still to read; 0 means at a command boundary
+	bulkLen  int64
+	args     [][]byte
+	argBytes int
+}
+
+// Reset drops any half-parsed command.
+func (p *Parser) Reset() {
+	p.pending, p.bulkLen, p.args, p.argBytes = 0, -1, p.args[:0], 0
+}
+
+// InCommand reports whether a multibulk command has been partly parsed.
+func (p *Parser) InCommand() bool { return p.pending > 0 }
+
+// Need returns how many more bytes the current partial argument needs beyond what is buffered,
+// so the reader can grow its buffer only as far as the bytes that actually arrive.
+func (p *Parser) Need() int64 {
+	if p.pending > 0 && p.bulkLen >= 0 {
+		return p.bulkLen + 2
+	}
+	return 0
+}
+
+// Parse parses one command from buf. It returns the arguments (slices of a fresh block owned
+// by the command, never of buf) and the number of bytes consumed. When buf holds only part of
+// a command it returns ErrIncomplete together with the bytes it consumed so far.
+func (p *Parser) Parse(buf []byte) (args [][]byte, n int, err error) {
+	if p.pending == 0 {
+		if len(buf) == 0 {
+			return nil, 0, ErrIncomplete
+		}
+		if buf[0] != '*' {
+			return p.parseInline(buf)
+		}
+		line, adv, ok := readLine(buf)
+		if !ok {
+			if len(buf) > p.Limits.MaxInline {
+				return nil, 0, protoErr("too big mbulk count string")
+			}
+			return nil, 0, ErrIncomplete
+		}
+		count, perr := strconv.ParseInt(string(line[1:]), 10, 64)
+		if perr != nil || count > 1<<31 {
+			return nil, 0, protoErr("invalid multibulk length")
+		}
+		if count > int64(p.Limits.MaxMultibulk) {
+			if p.Limits.MaxMultibulk == UnauthMaxMultibulk {
+				return nil, 0, protoErr("unauthenticated multibulk length")
+			}
+			return nil, 0, protoErr("invalid multibulk length")
+		}
+		n = adv
+		if count <= 0 {
+			return nil, n, nil // empty command: Redis silently skips it
+		}
+		p.pending = int(count)
+		p.bulkLen = -1
+		p.args = p.args[:0]
+	}
+	for p.pending > 0 {
+		if p.bulkLen < 0 {
+			line, adv, ok := readLine(buf[n:])
+			if !ok {
+				if len(buf)-n > p.Limits.MaxInline {
+					return nil, n, protoErr("too big bulk count string")
+				}
+				return nil, n, ErrIncomplete
+			}
+			if line[0] != '$' {
+				return nil, n, protoErr("expected '$', got '" + printable(line[0]) + "'")
+			}
+			l, perr := strconv.ParseInt(string(line[1:]), 10, 64)
+			if perr != nil || l < 0 || l > p.Limits.MaxBulk {
+				if perr == nil && l > 0 && p.Limits.MaxBulk == UnauthMaxBulk {
+					return nil, n, protoErr("unauthenticated bulk length")
+				}
+				return nil, n, protoErr("invalid bulk length")
+			}
+			p.bulkLen = l
+			n += adv
+		}
+		if int64(len(buf)-n) < p.bulkLen+2 {
+			return nil, n, ErrIncomplete
+		}
+		end := n + int(p.bulkLen)
+		// One small copy per argument detaches it from the read buffer, which is reused.
+		p.args = append(p.args, append([]byte(nil), buf[n:end]...))
+		n = end + 2
+		p.bulkLen = -1
+		p.pending--
+	}
+	args = p.args
+	p.args = nil
+	return args, n, nil
+}
+
+func (p *Parser) parseInline(buf []byte) ([][]byte, int, error) {
+	i := bytes.IndexByte(buf, '\n')
+	if i < 0 {
+		if len(buf) > p.Limits.MaxInline {
+			return nil, 0, protoErr("too big inline request")
+		}
+		return nil, 0, ErrIncomplete
+	}
+	line := buf[:i]
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	args, ok := SplitArgs(line)
+	if !ok {
+		return nil, 0, protoErr("unbalanced quotes in request")
+	}
+	if len(args) > p.Limits.MaxMultibulk {
+		return nil, 0, protoErr("invalid multibulk length")
+	}
+	return args, i + 1, nil
+}
+
+// readLine returns the line (without CRLF) at the start of b.
+func readLine(b []byte) (line []byte, adv int, ok bool) {
+	i := bytes.IndexByte(b, '\n')
+	if i < 1 || b[i-1] != '\r' {
+		if i == 0 {
+			return b[:0], 1, true
+		}
+		return nil, 0, false
+	}
+	return b[:i-1], i + 1, true
+}
+
+func printable(c byte) string {
+	if c < 32 || c > 126 {
+		return " "
+	}
+	return string([]byte{c})
+}
+
+// SplitArgs splits an inline command line the way Redis's sdssplitargs does: spaces separate,
+// double quotes allow \n \r \t \b \a \\ \" \xHH escapes, single quotes allow only \'.
+// A closing quote must be followed by a space or the end of the line.
+func SplitArgs(line []byte) ([][]byte, bool) {
+	var args [][]byte
+	i := 0
+	for {
+		for i < len(line) && isSpace(line[i]) {
+			i++
+		}
+		if i >= len(line) {
+			return args, true
+		}
+		var cur []byte
+		inDQ, inSQ, done := false, false, false
+		for !done {
+			if inDQ {
+				if i >= len(line) {
+					return nil, false
+				}
+				c := line[i]
+				switch {
+				case c == '\\' && i+3 < len(line) && line[i+1] == 'x' && isHex(line[i+2]) && isHex(line[i+3]):
+					cur = append(cur, unhex(line[i+2])<<4|unhex(line[i+3]))
+					i += 3
+				case c == '\\' && i+1 < len(line):
+					i++
+					switch line[i] {
+					case 'n':
+						cur = append(cur, '\n')
+					case 'r':
+						cur = append(cur, '\r')
+					case 't':
+						cur = append(cur, '\t')
+					case 'b':
+						cur = append(cur, '\b')
+					case 'a':
+						cur = append(cur, '\a')
+					default:
+						cur = append(cur, line[i])
+					}
+				case c == '"':
+					if i+1 < len(line) && !isSpace(line[i+1]) {
+						return nil, false
+					}
+					done = true
+				default:
+					cur = append(cur, c)
+				}
+			} else if inSQ {
+				if i >= len(line) {
+					return nil, false
+				}
+				c := line[i]
+				switch {
+				case c == '\\' && i+1 < len(line) && line[i+1] == '\'':
+					i++
+					cur = append(cur, '\'')
+				case c == '\'':
+					if i+1 < len(line) && !isSpace(line[i+1]) {
+						return nil, false
+					}
+					done = true
+				default:
+					cur = append(cur, c)
+				}
+			} else {
+				if i >= len(line) {
+					break
+				}
+				switch c := line[i]; {
+				case isSpace(c):
+					done = true
+				case c == '"':
+					inDQ = true
+				case c == '\'':
+					inSQ = true
+				default:
+					cur = append(cur, c)
+				}
+			}
+			if i < len(line) {
+				i++
+			}
+			if i >= len(line) && !inDQ && !inSQ {
+				done = true
+			}
+		}
+		if cur == nil {
+			cur = []byte{}
+		}
+		args = append(args, cur)
+	}
+}
+
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == 0
+}
+
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	default:
+		return c - 'A' + 10
+	}
+}

@@ -1,0 +1,451 @@
+package server
+
+import (
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/redoubt/redoubt/internal/command"
+	"github.com/redoubt/redoubt/internal/resp"
+)
+
+const (
+	initialReadBuf = 16 * 1024
+	// A batch stops executing once this much reply is pending, so the lock is released and
+	// the bytes written before more are produced: one slow reader cannot make the server
+	// buffer without bound, and cannot hold the lock while it blocks on write.
+	batchReplyLimit = 64 * 1024
+)
+
+// client is one connection. Only its own goroutine touches the fields without the lock;
+// fields read by CLIENT LIST from other goroutines are atomics or guarded by s.mu.
+type client struct {
+	s     *Server
+	nc    net.Conn
+	id    int64
+	addr  string
+	laddr string
+	unix  bool
+	born  time.Time
+	fd    int
+
+	parser resp.Parser
+	rbuf   []byte
+	r, w   int
+	out    resp.Writer
+
+	// Guarded by s.mu: other connections read them for CLIENT LIST and KILL.
+	name       string
+	db         int
+	authed     bool
+	user       string
+	noTouch    bool
+	noEvict    bool
+	replyMode  string // "on", "off", "skip"
+	skipNext   bool
+	closeAfter bool
+	lastCmd    string
+	killed     atomic.Bool
+	lastActive atomic.Int64 // unix ms
+}
+
+func (s *Server) serveConn(nc net.Conn) {
+	if s.nclients.Add(1) > s.cfg.Int("maxclients") {
+		s.nclients.Add(-1)
+		nc.SetWriteDeadline(time.Now().Add(time.Second))
+		io.WriteString(nc, "-ERR max number of clients reached\r\n")
+		nc.Close()
+		s.stats.rejectedConns.Add(1)
+		return
+	}
+	defer s.nclients.Add(-1)
+	c := &client{s: s, nc: nc, id: s.nextID.Add(1), born: time.Now(), replyMode: "on", user: "default"}
+	c.addr, c.laddr, c.fd = nc.RemoteAddr().String(), nc.LocalAddr().String(), connFD(nc)
+	if _, ok := nc.(*net.UnixConn); ok {
+		c.unix = true
+		c.addr, c.laddr = "/unixsocket:0", s.unixPath+":0"
+	}
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetNoDelay(true)
+		if ka := s.cfg.Int("tcp-keepalive"); ka > 0 {
+			tc.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: time.Duration(ka) * time.Second, Interval: time.Duration(ka) * time.Second / 3, Count: 3})
+		}
+	}
+	c.out.Proto = 2
+	c.authed = s.requirePass() == ""
+	c.setLimits()
+	c.lastActive.Store(time.Now().UnixMilli())
+	s.clientsMu.Lock()
+	s.clients[c.id] = c
+	s.clientsMu.Unlock()
+	s.stats.connections.Add(1)
+	defer func() {
+		s.clientsMu.Lock()
+		delete(s.clients, c.id)
+		s.clientsMu.Unlock()
+		nc.Close()
+	}()
+	// A bug hit by one client's input must not take the server down: log the stack and
+	// drop only this connection.
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Warn(fmt.Sprintf("Panic serving client id=%d addr=%s: %v\n%s", c.id, c.addr, p, debug.Stack()))
+		}
+	}()
+	c.loop()
+}
+
+func (s *Server) requirePass() string { return s.cfg.String("requirepass") }
+
+// setLimits applies Redis's request limits, much smaller before authentication
+// (CVE-2021-32675) so an anonymous peer cannot make the server allocate.
+func (c *client) setLimits() {
+	if c.authed {
+		c.parser.Limits = resp.Limits{MaxMultibulk: resp.DefaultMaxMultibulk, MaxBulk: c.s.cfg.Int("proto-max-bulk-len"), MaxInline: resp.DefaultMaxInline}
+	} else {
+		c.parser.Limits = resp.Limits{MaxMultibulk: resp.UnauthMaxMultibulk, MaxBulk: resp.UnauthMaxBulk, MaxInline: resp.DefaultMaxInline}
+	}
+}
+
+func (c *client) loop() {
+	c.rbuf = make([]byte, initialReadBuf)
+	for {
+		if err := c.fill(); err != nil {
+			return
+		}
+		for c.r < c.w {
+			more, err := c.runBatch()
+			if len(c.out.Buf) > 0 {
+				if werr := c.flush(); werr != nil {
+					return
+				}
+			}
+			if err != nil || c.closeAfter || c.killed.Load() {
+				return
+			}
+			if !more {
+				break
+			}
+		}
+		c.shrink()
+	}
+}
+
+// fill reads more bytes, growing the buffer only as bytes actually arrive and refusing to
+// hold more than client-query-buffer-limit.
+func (c *client) fill() error {
+	if c.r == c.w {
+		c.r, c.w = 0, 0
+	}
+	if c.w == len(c.rbuf) {
+		if c.r > 0 {
+			c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
+			c.r = 0
+		} else {
+			limit := c.s.cfg.Int("client-query-buffer-limit")
+			if int64(len(c.rbuf)) >= limit {
+				c.s.log.Warn(fmt.Sprintf("Closing client that reached max query buffer length: id=%d addr=%s qbuf=%d", c.id, c.addr, len(c.rbuf)))
+				return errors.New("query buffer limit")
+			}
+			n := min(int64(len(c.rbuf))*2, limit)
+			nb := make([]byte, n)
+			copy(nb, c.rbuf[:c.w])
+			c.rbuf = nb
+		}
+	}
+	if t := c.s.cfg.Int("timeout"); t > 0 {
+		c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
+	}
+	n, err := c.nc.Read(c.rbuf[c.w:])
+	c.w += n
+	if n > 0 {
+		c.lastActive.Store(time.Now().UnixMilli())
+		c.s.stats.netInput.Add(int64(n))
+	}
+	if err != nil && n == 0 {
+		return err
+	}
+	return nil
+}
+
+// shrink returns a large idle buffer to the initial size so idle clients stay cheap.
+func (c *client) shrink() {
+	if c.r == c.w && len(c.rbuf) > 4*initialReadBuf {
+		c.rbuf = make([]byte, initialReadBuf)
+		c.r, c.w = 0, 0
+	}
+	if cap(c.out.Buf) > 4*batchReplyLimit {
+		c.out.Buf = nil
+	}
+}
+
+func (c *client) flush() error {
+	n, err := c.nc.Write(c.out.Buf)
+	c.s.stats.netOutput.Add(int64(n))
+	c.out.Buf = c.out.Buf[:0]
+	return err
+}
+
+// runBatch parses and executes the complete commands in the buffer under one acquisition of
+// the keyspace lock. It reports whether complete commands remain (the reply limit stopped it).
+func (c *client) runBatch() (more bool, err error) {
+	c.s.pause.wait(c)
+	s := c.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	for c.r < c.w {
+		args, n, perr := c.parser.Parse(c.rbuf[c.r:c.w])
+		c.r += n
+		if perr == resp.ErrIncomplete {
+			return false, nil
+		}
+		if perr != nil {
+			c.out.Error("ERR " + perr.Error())
+			s.log.Debug(fmt.Sprintf("Protocol error (%s) from client: id=%d addr=%s", perr.Error(), c.id, c.addr))
+			return false, perr
+		}
+		if len(args) == 0 {
+			continue
+		}
+		wasAuthed := c.authed
+		c.exec(args, now)
+		if c.closeAfter || c.killed.Load() {
+			return false, nil
+		}
+		if c.authed != wasAuthed {
+			c.setLimits()
+		}
+		if len(c.out.Buf) >= batchReplyLimit {
+			return true, nil
+		}
+		if s.pause.active() {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// exec runs one command: resolve, check, execute, account. The caller holds s.mu.
+func (c *client) exec(args [][]byte, now time.Time) {
+	s := c.s
+	mark := len(c.out.Buf)
+	errsBefore := c.out.Errors
+	spec, rejection := command.Resolve(args)
+	switch {
+	case spec == nil:
+		c.out.Error(rejection)
+	case !c.authed && spec.Flags&command.NoAuth == 0:
+		c.out.Error("NOAUTH Authentication required.")
+	}
+	if spec == nil || c.out.Errors != errsBefore {
+		s.stats.rejected(spec, c.out.LastErr)
+		c.applyReplyMode(mark, spec)
+		return
+	}
+	c.lastCmd = spec.Name
+	ctx := command.Ctx{Args: args, W: &c.out, DB: s.dbs[c.db], Now: now.UnixMilli(), Conn: c, Host: s, Spec: spec}
+	start := time.Now()
+	spec.Handler(&ctx)
+	dur := time.Since(start)
+	s.dirty += int64(ctx.Dirty)
+	failed := c.out.Errors != errsBefore
+	s.stats.called(spec, dur, failed, c.out.LastErr)
+	s.slowlog.record(c, args, start, dur)
+	c.applyReplyMode(mark, spec)
+}
+
+// applyReplyMode drops the reply written since mark under CLIENT REPLY OFF/SKIP.
+func (c *client) applyReplyMode(mark int, spec *command.Spec) {
+	if spec != nil && spec.Name == "client|reply" {
+		return
+	}
+	if c.replyMode == "off" || c.skipNext {
+		c.out.Buf = c.out.Buf[:mark]
+		c.skipNext = false
+	}
+}
+
+// command.Conn implementation. Called with s.mu held.
+
+func (c *client) ID() int64           { return c.id }
+func (c *client) Proto() int          { return c.out.Proto }
+func (c *client) SetProto(p int)      { c.out.Proto = p }
+func (c *client) Name() string        { return c.name }
+func (c *client) SetName(n string)    { c.name = n }
+func (c *client) DBIndex() int        { return c.db }
+func (c *client) Select(i int)        { c.db = i }
+func (c *client) User() string        { return c.user }
+func (c *client) SetNoTouch(b bool)   { c.noTouch = b }
+func (c *client) NoTouch() bool       { return c.noTouch }
+func (c *client) SetNoEvict(b bool)   { c.noEvict = b }
+func (c *client) CloseAfterReply()    { c.closeAfter = true }
+func (c *client) Describe() string    { return c.describe(time.Now()) }
+func (c *client) SetReplyMode(m string) {
+	switch m {
+	case "skip":
+		c.skipNext = true
+		c.replyMode = "on"
+	default:
+		c.replyMode = m
+	}
+}
+
+func (c *client) Authenticated() bool { return c.authed }
+
+// isLocal reports whether the peer is on this host (loopback or unix socket).
+func (c *client) isLocal() bool {
+	if c.unix {
+		return true
+	}
+	host, _, err := net.SplitHostPort(c.addr)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (c *client) Reset() {
+	c.name, c.db, c.out.Proto = "", 0, 2
+	c.noTouch, c.noEvict, c.replyMode, c.skipNext = false, false, "on", false
+	c.authed = c.s.requirePass() == ""
+	c.user = "default"
+}
+
+// Authenticate checks a password for the default user in constant time.
+func (c *client) Authenticate(user, pass string) bool {
+	want := c.s.requirePass()
+	ok := user == "default" && want != "" && subtle.ConstantTimeCompare([]byte(pass), []byte(want)) == 1
+	if ok {
+		c.authed, c.user = true, user
+	}
+	return ok
+}
+
+// describe formats the CLIENT LIST line with Redis 7.0's fields.
+func (c *client) describe(now time.Time) string {
+	flags := "N"
+	if c.noTouch || c.noEvict {
+		flags = ""
+		if c.noEvict {
+			flags += "e"
+		}
+		if c.noTouch {
+			flags += "T"
+		}
+	}
+	if c.closeAfter {
+		flags += "c"
+	}
+	qbuf := c.w - c.r
+	cmd := c.lastCmd
+	if cmd == "" {
+		cmd = "NULL"
+	}
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 multi=-1 qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d",
+		c.id, c.addr, c.laddr, c.fd, c.name, int(now.Sub(c.born).Seconds()),
+		(now.UnixMilli()-c.lastActive.Load())/1000, flags, c.db, qbuf, len(c.rbuf)-c.w,
+		len(c.rbuf), len(c.rbuf), len(c.rbuf)+cap(c.out.Buf), cmd, c.user, c.out.Proto)
+}
+
+// connFD returns the socket's file descriptor for CLIENT LIST, or -1.
+func connFD(nc net.Conn) int {
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return -1
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return -1
+	}
+	fd := -1
+	raw.Control(func(f uintptr) { fd = int(f) })
+	return fd
+}
+
+// pauseState implements CLIENT PAUSE: commands wait (outside the lock) until the deadline.
+type pauseState struct {
+	mu         sync.Mutex
+	until      int64 // unix ms; 0 = not paused
+	writesOnly bool
+	wake       chan struct{}
+}
+
+func (p *pauseState) active() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.until > time.Now().UnixMilli()
+}
+
+// wait blocks the calling connection while a pause is in effect. In WRITE mode a client is
+// held only if its next command is not known to be read-only; holding it before parsing is
+// conservative and keeps the common path free of a second parse.
+func (p *pauseState) wait(c *client) {
+	for {
+		p.mu.Lock()
+		until, wake := p.until, p.wake
+		p.mu.Unlock()
+		d := time.Until(time.UnixMilli(until))
+		if until == 0 || d <= 0 {
+			return
+		}
+		if p.writesOnly && !c.nextIsWrite() {
+			return
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-wake:
+		case <-c.s.stopped:
+			t.Stop()
+			return
+		}
+		t.Stop()
+	}
+}
+
+func (p *pauseState) set(until int64, writesOnly bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.until < time.Now().UnixMilli() || until > p.until {
+		p.until = until
+	}
+	p.writesOnly = writesOnly
+	if p.wake == nil {
+		p.wake = make(chan struct{})
+	}
+}
+
+func (p *pauseState) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.until = 0
+	if p.wake != nil {
+		close(p.wake)
+		p.wake = nil
+	}
+}
+
+// nextIsWrite peeks at the next buffered command name to decide whether WRITE pause holds it.
+func (c *client) nextIsWrite() bool {
+	if c.parser.InCommand() {
+		return true
+	}
+	var probe resp.Parser
+	probe.Limits = c.parser.Limits
+	args, _, err := probe.Parse(c.rbuf[c.r:c.w])
+	if err != nil || len(args) == 0 {
+		return true
+	}
+	spec, _ := command.Resolve(args)
+	return spec == nil || spec.Flags&(command.Write|command.MayReplicate) != 0 || strings.EqualFold(string(args[0]), "eval")
+}

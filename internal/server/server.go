@@ -1,0 +1,288 @@
+// Package server owns the network side: listeners, connections, the read/execute/write loop,
+// client bookkeeping, and the server-wide state that commands reach through command.Host.
+package server
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/redoubt/redoubt/internal/command"
+	"github.com/redoubt/redoubt/internal/config"
+	"github.com/redoubt/redoubt/internal/keyspace"
+)
+
+// Server is one running instance.
+type Server struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	version string
+	start   time.Time
+	runID   string
+
+	// mu is the keyspace lock. A connection takes it once per pipelined batch and runs the
+	// whole batch under it, which keeps every command atomic (as Redis's single thread does)
+	// while parsing and socket I/O run in parallel on other cores. See docs/ARCHITECTURE.md.
+	mu  sync.Mutex
+	dbs []*keyspace.DB
+
+	clientsMu sync.Mutex
+	clients   map[int64]*client
+	nextID    atomic.Int64
+	nclients  atomic.Int64
+
+	listeners []net.Listener
+	unixPath  string
+	wg        sync.WaitGroup
+
+	pause pauseState
+
+	stats    stats
+	slowlog  slowLog
+	dirty    int64 // changes since last save (under mu)
+	lastSave int64 // unix seconds
+
+	activeExpireOff atomic.Bool
+
+	stopOnce sync.Once
+	stopped  chan struct{}
+	// ShutdownHook runs before the process exits (removing the pid file, flushing the log).
+	ShutdownHook func()
+}
+
+// New creates a server from a loaded configuration.
+func New(cfg *config.Config, log *slog.Logger, version string) *Server {
+	s := &Server{
+		cfg:      cfg,
+		log:      log,
+		version:  version,
+		start:    time.Now(),
+		runID:    randomHex(20),
+		clients:  map[int64]*client{},
+		stopped:  make(chan struct{}),
+		lastSave: time.Now().Unix(),
+	}
+	n := int(cfg.Int("databases"))
+	s.dbs = make([]*keyspace.DB, n)
+	for i := range s.dbs {
+		s.dbs[i] = keyspace.NewDB(i)
+	}
+	s.stats.init()
+	s.slowlog.init(cfg)
+	return s
+}
+
+// Listen opens every configured listener. Addresses prefixed with "-" in bind are optional:
+// failing to bind them is logged, not fatal, as in Redis 7.
+func (s *Server) Listen() error {
+	port := s.cfg.Int("port")
+	if port != 0 {
+		binds := s.cfg.Strings("bind")
+		for _, b := range binds {
+			optional := strings.HasPrefix(b, "-")
+			host := strings.TrimPrefix(b, "-")
+			if host == "*" {
+				host = "0.0.0.0"
+			} else if host == "::*" {
+				host = "::"
+			}
+			ln, err := listenTCP(host, int(port))
+			if err != nil {
+				if optional || isAddrUnavailable(err) && len(binds) > 1 {
+					s.log.Warn(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %v", host, port, err))
+					continue
+				}
+				return fmt.Errorf("Failed listening on port %d (tcp), aborting: %w", port, err)
+			}
+			s.listeners = append(s.listeners, ln)
+		}
+		if len(s.listeners) == 0 {
+			return fmt.Errorf("Failed listening on port %d (tcp), aborting", port)
+		}
+	}
+	if path := s.cfg.String("unixsocket"); path != "" {
+		perm, err := strconv.ParseUint(s.cfg.String("unixsocketperm"), 8, 32)
+		if err != nil || perm == 0 {
+			perm = 0o700 // Redis's default leaves it to the umask; we default to owner-only
+		}
+		ln, err := listenUnix(path, os.FileMode(perm))
+		if err != nil {
+			return fmt.Errorf("Failed opening Unix socket: %w", err)
+		}
+		s.unixPath = path
+		s.listeners = append(s.listeners, ln)
+	}
+	if len(s.listeners) == 0 {
+		return errors.New("Configured to not listen anywhere, exiting.")
+	}
+	return nil
+}
+
+func isAddrUnavailable(err error) bool {
+	return errors.Is(err, syscall.EADDRNOTAVAIL) || errors.Is(err, syscall.EAFNOSUPPORT)
+}
+
+// listenTCP binds one address. Go sizes the accept backlog from net.core.somaxconn, so
+// tcp-backlog is accepted but has no further effect (docs/COMPATIBILITY.md).
+func listenTCP(host string, port int) (net.Listener, error) {
+	network := "tcp4"
+	if strings.Contains(host, ":") {
+		network = "tcp6"
+	}
+	return net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
+}
+
+// listenUnix creates the socket with its final permissions before anyone can connect: it binds
+// inside a fresh owner-only directory, sets the mode there, and renames the socket into place.
+// Redis chmod-ed after listen and left a window (CVE-2023-45145).
+func listenUnix(path string, perm os.FileMode) (net.Listener, error) {
+	dir, err := os.MkdirTemp(filepath.Dir(path), ".redoubt-sock-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, "s")
+	ln, err := net.Listen("unix", tmp)
+	if err != nil {
+		return nil, err
+	}
+	ln.(*net.UnixListener).SetUnlinkOnClose(false)
+	if err := os.Chmod(tmp, perm); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	os.Remove(path) // a stale socket from a previous run
+	if err := os.Rename(tmp, path); err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return ln, nil
+}
+
+// Addrs lists the listening addresses.
+func (s *Server) Addrs() []net.Addr {
+	var out []net.Addr
+	for _, l := range s.listeners {
+		out = append(out, l.Addr())
+	}
+	return out
+}
+
+// Serve accepts connections until Shutdown. It returns after the listeners close.
+func (s *Server) Serve() {
+	for _, ln := range s.listeners {
+		s.wg.Add(1)
+		go s.acceptLoop(ln)
+	}
+	s.wg.Add(1)
+	go s.cron()
+	s.log.Info("Ready to accept connections")
+	<-s.stopped
+}
+
+// acceptLoop never gives up on a transient error (EMFILE, ECONNABORTED...): it backs off from
+// 5 ms to 1 s and retries, so a burst of connections cannot stop the listener (CVE-2025-48367).
+func (s *Server) acceptLoop(ln net.Listener) {
+	defer s.wg.Done()
+	var delay time.Duration
+	for {
+		nc, err := ln.Accept()
+		if err != nil {
+			select {
+			case <-s.stopped:
+				return
+			default:
+			}
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			if delay == 0 {
+				delay = 5 * time.Millisecond
+			} else if delay *= 2; delay > time.Second {
+				delay = time.Second
+			}
+			s.log.Warn("Accepting client connection: " + err.Error())
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		go s.serveConn(nc)
+	}
+}
+
+// cron runs the periodic work Redis's serverCron does: active expiry at hz, client timeouts.
+func (s *Server) cron() {
+	defer s.wg.Done()
+	hz := s.cfg.Int("hz")
+	if hz <= 0 {
+		hz = 10
+	}
+	t := time.NewTicker(time.Second / time.Duration(hz))
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopped:
+			return
+		case <-t.C:
+			if !s.activeExpireOff.Load() {
+				s.activeExpire()
+			}
+		}
+	}
+}
+
+// activeExpire reclaims expired keys nobody reads, spending a bounded slice of time per tick
+// so the lock is never held long (Redis's ACTIVE_EXPIRE_CYCLE_SLOW budget is 25% of a tick).
+func (s *Server) activeExpire() {
+	now := time.Now().UnixMilli()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	deadline := time.Now().Add(time.Millisecond)
+	for _, db := range s.dbs {
+		for db.ExpiresLen() > 0 {
+			n := db.ActiveExpire(now, 200)
+			s.stats.expiredKeys.Add(int64(n))
+			if n < 50 || time.Now().After(deadline) {
+				break
+			}
+		}
+	}
+}
+
+// Shutdown closes listeners and clients and releases the server. Safe to call twice.
+func (s *Server) Close() {
+	s.stopOnce.Do(func() {
+		close(s.stopped)
+		for _, ln := range s.listeners {
+			ln.Close()
+		}
+		if s.unixPath != "" {
+			os.Remove(s.unixPath)
+		}
+		s.clientsMu.Lock()
+		for _, c := range s.clients {
+			c.nc.Close()
+		}
+		s.clientsMu.Unlock()
+	})
+}
+
+// Stopped is closed when the server shuts down.
+func (s *Server) Stopped() <-chan struct{} { return s.stopped }
+
+func randomHex(n int) string {
+	b := make([]byte, (n+1)/2)
+	rand.Read(b)
+	return hex.EncodeToString(b)[:n]
+}

@@ -75,8 +75,8 @@ func (p *Parser) Parse(buf []byte) (args [][]byte, n int, err error) {
 			return p.parseInline(buf)
 		}
 		line, adv, ok := readLine(buf)
-		if !ok {
-			if len(buf) > p.Limits.MaxInline {
+		if !ok || len(line) > p.Limits.MaxInline {
+			if ok || partialLineLen(buf) > p.Limits.MaxInline {
 				return nil, 0, protoErr("too big mbulk count string")
 			}
 			return nil, 0, ErrIncomplete
@@ -102,14 +102,18 @@ func (p *Parser) Parse(buf []byte) (args [][]byte, n int, err error) {
 	for p.pending > 0 {
 		if p.bulkLen < 0 {
 			line, adv, ok := readLine(buf[n:])
-			if !ok {
-				if len(buf)-n > p.Limits.MaxInline {
+			if !ok || len(line) > p.Limits.MaxInline {
+				if ok || partialLineLen(buf[n:]) > p.Limits.MaxInline {
 					return nil, n, protoErr("too big bulk count string")
 				}
 				return nil, n, ErrIncomplete
 			}
-			if line[0] != '$' {
-				return nil, n, protoErr("expected '$', got '" + printable(line[0]) + "'")
+			if len(line) == 0 || line[0] != '$' {
+				got := byte('\r')
+				if len(line) > 0 {
+					got = line[0]
+				}
+				return nil, n, protoErr("expected '$', got '" + printable(got) + "'")
 			}
 			l, perr := strconv.ParseInt(string(line[1:]), 10, 64)
 			if perr != nil || l < 0 || l > p.Limits.MaxBulk {
@@ -138,6 +142,11 @@ func (p *Parser) Parse(buf []byte) (args [][]byte, n int, err error) {
 
 func (p *Parser) parseInline(buf []byte) ([][]byte, int, error) {
 	i := bytes.IndexByte(buf, '\n')
+	// The limit applies whether or not the newline has arrived yet, so the outcome does not
+	// depend on how the bytes were split across reads.
+	if i > p.Limits.MaxInline {
+		return nil, 0, protoErr("too big inline request")
+	}
 	if i < 0 {
 		if len(buf) > p.Limits.MaxInline {
 			return nil, 0, protoErr("too big inline request")
@@ -158,16 +167,22 @@ func (p *Parser) parseInline(buf []byte) ([][]byte, int, error) {
 	return args, i + 1, nil
 }
 
-// readLine returns the line (without CRLF) at the start of b.
+// readLine returns the CRLF-terminated line at the start of b, without the CRLF.
 func readLine(b []byte) (line []byte, adv int, ok bool) {
-	i := bytes.IndexByte(b, '\n')
-	if i < 1 || b[i-1] != '\r' {
-		if i == 0 {
-			return b[:0], 1, true
-		}
+	i := bytes.Index(b, []byte("\r\n"))
+	if i < 0 {
 		return nil, 0, false
 	}
-	return b[:i-1], i + 1, true
+	return b[:i], i + 2, true
+}
+
+// partialLineLen is the length an unterminated line already has for certain: a trailing CR
+// may be the start of its CRLF.
+func partialLineLen(b []byte) int {
+	if len(b) > 0 && b[len(b)-1] == '\r' {
+		return len(b) - 1
+	}
+	return len(b)
 }
 
 func printable(c byte) string {

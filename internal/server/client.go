@@ -23,6 +23,8 @@ const (
 	// the bytes written before more are produced: one slow reader cannot make the server
 	// buffer without bound, and cannot hold the lock while it blocks on write.
 	batchReplyLimit = 64 * 1024
+	// maxBatch bounds the commands parsed ahead of execution.
+	maxBatch = 1024
 )
 
 // client is one connection. Only its own goroutine touches the fields without the lock;
@@ -37,10 +39,12 @@ type client struct {
 	born  time.Time
 	fd    int
 
-	parser resp.Parser
-	rbuf   []byte
-	r, w   int
-	out    resp.Writer
+	parser   resp.Parser
+	rbuf     []byte
+	r, w     int
+	out      resp.Writer
+	queue    [][][]byte // parsed commands waiting to execute
+	queueBuf [][][]byte
 
 	// Guarded by s.mu: other connections read them for CLIENT LIST and KILL.
 	name       string
@@ -117,11 +121,12 @@ func (c *client) setLimits() {
 
 func (c *client) loop() {
 	c.rbuf = make([]byte, initialReadBuf)
+	c.queueBuf = make([][][]byte, 0, 64)
 	for {
 		if err := c.fill(); err != nil {
 			return
 		}
-		for c.r < c.w {
+		for {
 			more, err := c.runBatch()
 			if len(c.out.Buf) > 0 {
 				if werr := c.flush(); werr != nil {
@@ -194,44 +199,73 @@ func (c *client) flush() error {
 	return err
 }
 
-// runBatch parses and executes the complete commands in the buffer under one acquisition of
-// the keyspace lock. It reports whether complete commands remain (the reply limit stopped it).
+// runBatch parses the complete commands in the buffer (outside the lock) and executes them
+// under one acquisition of the keyspace lock. It reports whether parsed or buffered commands
+// remain because the reply limit or a pause stopped it.
 func (c *client) runBatch() (more bool, err error) {
+	parsedAll := true
+	if len(c.queue) == 0 {
+		parsedAll, err = c.parseQueue()
+		if len(c.queue) == 0 && err == nil {
+			return !parsedAll, nil
+		}
+	}
 	c.s.pause.wait(c)
 	s := c.s
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	now := time.Now()
-	for c.r < c.w {
-		args, n, perr := c.parser.Parse(c.rbuf[c.r:c.w])
-		c.r += n
-		if perr == resp.ErrIncomplete {
+	for len(c.queue) > 0 {
+		args := c.queue[0]
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
+		wasAuthed := c.authed
+		c.exec(args, now)
+		if c.authed != wasAuthed {
+			c.setLimits()
+		}
+		if c.closeAfter || c.killed.Load() {
+			s.mu.Unlock()
 			return false, nil
 		}
-		if perr != nil {
-			c.out.Error("ERR " + perr.Error())
-			s.log.Debug(fmt.Sprintf("Protocol error (%s) from client: id=%d addr=%s", perr.Error(), c.id, c.addr))
-			return false, perr
+		if len(c.out.Buf) >= batchReplyLimit || s.pause.active() {
+			break
+		}
+	}
+	s.mu.Unlock()
+	if err != nil {
+		c.out.Error("ERR " + err.Error())
+		s.log.Debug(fmt.Sprintf("Protocol error (%s) from client: id=%d addr=%s", err.Error(), c.id, c.addr))
+		return false, err
+	}
+	return len(c.queue) > 0 || !parsedAll, nil
+}
+
+// parseQueue moves the complete commands from the read buffer to the queue and reports
+// whether it consumed every complete command. Before authentication it stops after one
+// command: the limits for the next one depend on whether that command authenticated.
+func (c *client) parseQueue() (all bool, err error) {
+	c.queue = c.queueBuf[:0]
+	for c.r < c.w {
+		if len(c.queue) == maxBatch {
+			return false, nil
+		}
+		args, n, err := c.parser.Parse(c.rbuf[c.r:c.w])
+		c.r += n
+		if err == resp.ErrIncomplete {
+			return true, nil
+		}
+		if err != nil {
+			return true, err
 		}
 		if len(args) == 0 {
 			continue
 		}
-		wasAuthed := c.authed
-		c.exec(args, now)
-		if c.closeAfter || c.killed.Load() {
-			return false, nil
-		}
-		if c.authed != wasAuthed {
-			c.setLimits()
-		}
-		if len(c.out.Buf) >= batchReplyLimit {
-			return true, nil
-		}
-		if s.pause.active() {
-			return true, nil
+		c.queue = append(c.queue, args)
+		if !c.authed {
+			return c.r == c.w, nil
 		}
 	}
-	return false, nil
+	return true, nil
 }
 
 // exec runs one command: resolve, check, execute, account. The caller holds s.mu.

@@ -168,7 +168,7 @@ func (s *Server) infoStats(b *strings.Builder) {
 func (s *Server) infoReplication(b *strings.Builder) {
 	field(b, "role", "master")
 	field(b, "connected_slaves", 0)
-	field(b, "master_replid", s.runID+strings.Repeat("0", 20))
+	field(b, "master_replid", s.runID)
 	field(b, "master_repl_offset", 0)
 }
 

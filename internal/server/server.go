@@ -18,7 +18,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/redoubt/redoubt/internal/command"
 	"github.com/redoubt/redoubt/internal/config"
 	"github.com/redoubt/redoubt/internal/keyspace"
 )
@@ -68,7 +67,7 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 		log:      log,
 		version:  version,
 		start:    time.Now(),
-		runID:    randomHex(20),
+		runID:    randomHex(40),
 		clients:  map[int64]*client{},
 		stopped:  make(chan struct{}),
 		lastSave: time.Now().Unix(),

@@ -2,7 +2,6 @@
 // command layer needs. It knows nothing of networking or the protocol.
 package keyspace
 
-
 // Type is a value's data type, as TYPE reports it.
 type Type uint8
 

@@ -17,9 +17,9 @@ type Limits struct {
 
 // Redis's own limits for clients that have not authenticated yet.
 const (
-	UnauthMaxMultibulk = 10
-	UnauthMaxBulk      = 16384
-	DefaultMaxInline   = 64 * 1024
+	UnauthMaxMultibulk  = 10
+	UnauthMaxBulk       = 16384
+	DefaultMaxInline    = 64 * 1024
 	DefaultMaxMultibulk = 1024 * 1024
 )
 

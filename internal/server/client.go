@@ -310,19 +310,19 @@ func (c *client) applyReplyMode(mark int, spec *command.Spec) {
 
 // command.Conn implementation. Called with s.mu held.
 
-func (c *client) ID() int64           { return c.id }
-func (c *client) Proto() int          { return c.out.Proto }
-func (c *client) SetProto(p int)      { c.out.Proto = p }
-func (c *client) Name() string        { return c.name }
-func (c *client) SetName(n string)    { c.name = n }
-func (c *client) DBIndex() int        { return c.db }
-func (c *client) Select(i int)        { c.db = i }
-func (c *client) User() string        { return c.user }
-func (c *client) SetNoTouch(b bool)   { c.noTouch = b }
-func (c *client) NoTouch() bool       { return c.noTouch }
-func (c *client) SetNoEvict(b bool)   { c.noEvict = b }
-func (c *client) CloseAfterReply()    { c.closeAfter = true }
-func (c *client) Describe() string    { return c.describe(time.Now()) }
+func (c *client) ID() int64         { return c.id }
+func (c *client) Proto() int        { return c.out.Proto }
+func (c *client) SetProto(p int)    { c.out.Proto = p }
+func (c *client) Name() string      { return c.name }
+func (c *client) SetName(n string)  { c.name = n }
+func (c *client) DBIndex() int      { return c.db }
+func (c *client) Select(i int)      { c.db = i }
+func (c *client) User() string      { return c.user }
+func (c *client) SetNoTouch(b bool) { c.noTouch = b }
+func (c *client) NoTouch() bool     { return c.noTouch }
+func (c *client) SetNoEvict(b bool) { c.noEvict = b }
+func (c *client) CloseAfterReply()  { c.closeAfter = true }
+func (c *client) Describe() string  { return c.describe(time.Now()) }
 func (c *client) SetReplyMode(m string) {
 	switch m {
 	case "skip":

@@ -11,13 +11,13 @@ import (
 
 // The methods below implement command.Host; commands call them with s.mu held.
 
-func (s *Server) DB(i int) *keyspace.DB { return s.dbs[i] }
-func (s *Server) NumDBs() int           { return len(s.dbs) }
-func (s *Server) AddDirty(n int)        { s.dirty += int64(n) }
-func (s *Server) Config() command.Config { return s.cfg }
+func (s *Server) DB(i int) *keyspace.DB    { return s.dbs[i] }
+func (s *Server) NumDBs() int              { return len(s.dbs) }
+func (s *Server) AddDirty(n int)           { s.dirty += int64(n) }
+func (s *Server) Config() command.Config   { return s.cfg }
 func (s *Server) SlowLog() command.SlowLog { return &s.slowlog }
-func (s *Server) LastSave() int64       { return s.lastSave }
-func (s *Server) Version() string       { return s.version }
+func (s *Server) LastSave() int64          { return s.lastSave }
+func (s *Server) Version() string          { return s.version }
 
 // SwapDB exchanges two databases' contents; clients keep their selected index, so they see
 // the other data at once, as in Redis.

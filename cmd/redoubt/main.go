@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 
@@ -95,6 +96,12 @@ func run(argv []string) int {
 		log.Warn("WARNING: running as root. Run Redoubt as a dedicated unprivileged user.")
 	}
 
+	if p := os.Getenv("REDOUBT_CPUPROFILE"); p != "" {
+		// Profiling hook for bench/: the profile covers the whole run, written at shutdown.
+		if f, err := os.Create(p); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	srv := server.New(cfg, log, version)
 	cfg.OnSet(func(name string) error {
 		switch name {

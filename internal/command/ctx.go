@@ -43,6 +43,8 @@ type Conn interface {
 	Authenticated() bool
 	// Describe formats the CLIENT LIST/INFO line of this connection.
 	Describe() string
+	// IsLocal reports a loopback or unix-socket peer.
+	IsLocal() bool
 }
 
 // Host is the server, as the command layer sees it.
@@ -63,6 +65,10 @@ type Host interface {
 	DebugAllowed(Conn) bool
 	// SetActiveExpire turns the background expiry cycle on or off (DEBUG SET-ACTIVE-EXPIRE).
 	SetActiveExpire(bool)
+	// Limits returns the current encoding thresholds.
+	Limits() *keyspace.Limits
+	// Notify publishes a keyspace notification if notify-keyspace-events enables class.
+	Notify(db int, class byte, event, key string)
 	// PasswordSet reports whether the default user has a password (AUTH's error differs).
 	PasswordSet() bool
 }
@@ -102,6 +108,8 @@ type KillFilter struct {
 type Config interface {
 	Get(patterns ...string) []string
 	Set(pairs ...string) error
+	// SetLocal is Set for a local client, which enable-protected-configs local trusts.
+	SetLocal(pairs ...string) error
 	Rewrite() error
 }
 
@@ -126,7 +134,43 @@ type Ctx struct {
 	Dirty int
 	// Hits and Misses count keyspace lookups on behalf of reads, for INFO.
 	Hits, Misses int
+	// Blocked is set by Block; the server parks the client and re-runs the command.
+	Blocked *BlockRequest
 }
+
+// BlockRequest asks the server to park the client until one of Keys is written or the
+// deadline passes. The server then runs the command again from the start (so a handler needs
+// no resume logic); on timeout it calls OnTimeout to write the reply.
+type BlockRequest struct {
+	Keys      []string
+	Deadline  int64 // unix ms; 0 blocks forever
+	OnTimeout func(w *resp.Writer)
+}
+
+// Block parks the client (see BlockRequest). Inside MULTI/EXEC or a script the server
+// cannot park, and calls OnTimeout at once, as Redis makes blocking commands non-blocking there.
+// The handler must write nothing else when it calls Block.
+func (c *Ctx) Block(keys []string, deadline int64, onTimeout func(w *resp.Writer)) {
+	c.Blocked = &BlockRequest{Keys: keys, Deadline: deadline, OnTimeout: onTimeout}
+}
+
+// Keyspace notification classes, as notify-keyspace-events spells them.
+const (
+	NotifyGeneric = 'g'
+	NotifyString  = '$'
+	NotifyList    = 'l'
+	NotifySet     = 's'
+	NotifyHash    = 'h'
+	NotifyZSet    = 'z'
+	NotifyExpired = 'x'
+	NotifyEvicted = 'e'
+	NotifyStream  = 't'
+	NotifyKeyMiss = 'm'
+	NotifyNew     = 'n'
+)
+
+// Notify emits a keyspace notification for key in the current database.
+func (c *Ctx) Notify(class byte, event, key string) { c.Host.Notify(c.DB.ID, class, event, key) }
 
 // Err writes an error reply.
 func (c *Ctx) Err(msg string) { c.W.Error(msg) }

@@ -35,6 +35,7 @@ func (f *fakeConn) CloseAfterReply()                    { f.closed = true }
 func (f *fakeConn) Reset()                              { *f = fakeConn{id: f.id, proto: 2} }
 func (f *fakeConn) Authenticate(user, pass string) bool { return false }
 func (f *fakeConn) Authenticated() bool                 { return true }
+func (f *fakeConn) IsLocal() bool                       { return true }
 func (f *fakeConn) Describe() string                    { return "id=1" }
 
 type fakeHost struct {

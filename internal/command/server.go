@@ -86,7 +86,11 @@ func configSet(c *Ctx) {
 	for _, a := range c.Args[2:] {
 		pairs = append(pairs, string(a))
 	}
-	if err := c.Host.Config().Set(pairs...); err != nil {
+	set := c.Host.Config().Set
+	if c.Conn.IsLocal() {
+		set = c.Host.Config().SetLocal
+	}
+	if err := set(pairs...); err != nil {
 		c.Err(err.Error())
 		return
 	}

@@ -5,6 +5,7 @@ func init() {
 	register(
 		connectionCommands,
 		serverCommands,
+		transactionCommands,
 		keyCommands,
 		stringCommands,
 		bitmapCommands,

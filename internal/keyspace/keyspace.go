@@ -243,3 +243,17 @@ func (db *DB) ActiveExpire(now int64, budget int) int {
 	}
 	return deleted
 }
+
+// Limits are the encoding thresholds of redis.conf (*-max-listpack-*, set-max-intset-entries,
+// list-max-listpack-size, ...): small values use a compact encoding until they cross them,
+// and OBJECT ENCODING reports which, as Redis does.
+type Limits struct {
+	HashListpackEntries  int64
+	HashListpackValue    int64
+	SetIntsetEntries     int64
+	ZSetListpackEntries  int64
+	ZSetListpackValue    int64
+	ListListpackSize     int64 // list-max-listpack-size: >0 entries per node, <0 bytes class
+	StreamNodeMaxBytes   int64
+	StreamNodeMaxEntries int64
+}

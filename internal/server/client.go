@@ -59,10 +59,22 @@ type client struct {
 	lastCmd    string
 	killed     atomic.Bool
 	lastActive atomic.Int64 // unix ms
+	softSince  time.Time    // when pending replies first exceeded the soft output limit
+
+	// MULTI/EXEC and WATCH state, guarded by s.mu.
+	inMulti    bool
+	multiErr   bool
+	multiQueue []queued
+	watched    []dbKey
+	watchDirty bool
+
+	pendingBlock *blocked      // set by run when the command blocked
+	killCh       chan struct{} // closed by CLIENT KILL, wakes a blocked client
+	killOnce     sync.Once
 }
 
 func (s *Server) serveConn(nc net.Conn) {
-	if s.nclients.Add(1) > s.cfg.Int("maxclients") {
+	if s.nclients.Add(1) > s.tun.get().maxClients {
 		s.nclients.Add(-1)
 		nc.SetWriteDeadline(time.Now().Add(time.Second))
 		io.WriteString(nc, "-ERR max number of clients reached\r\n")
@@ -71,7 +83,7 @@ func (s *Server) serveConn(nc net.Conn) {
 		return
 	}
 	defer s.nclients.Add(-1)
-	c := &client{s: s, nc: nc, id: s.nextID.Add(1), born: time.Now(), replyMode: "on", user: "default"}
+	c := &client{s: s, nc: nc, id: s.nextID.Add(1), born: time.Now(), replyMode: "on", user: "default", killCh: make(chan struct{})}
 	c.addr, c.laddr, c.fd = nc.RemoteAddr().String(), nc.LocalAddr().String(), connFD(nc)
 	if _, ok := nc.(*net.UnixConn); ok {
 		c.unix = true
@@ -96,6 +108,9 @@ func (s *Server) serveConn(nc net.Conn) {
 		delete(s.clients, c.id)
 		s.clientsMu.Unlock()
 		nc.Close()
+		s.mu.Lock()
+		c.Unwatch()
+		s.mu.Unlock()
 	}()
 	// A bug hit by one client's input must not take the server down: log the stack and
 	// drop only this connection.
@@ -107,13 +122,13 @@ func (s *Server) serveConn(nc net.Conn) {
 	c.loop()
 }
 
-func (s *Server) requirePass() string { return s.cfg.String("requirepass") }
+func (s *Server) requirePass() string { return s.tun.get().requirePassword }
 
 // setLimits applies Redis's request limits, much smaller before authentication
 // (CVE-2021-32675) so an anonymous peer cannot make the server allocate.
 func (c *client) setLimits() {
 	if c.authed {
-		c.parser.Limits = resp.Limits{MaxMultibulk: resp.DefaultMaxMultibulk, MaxBulk: c.s.cfg.Int("proto-max-bulk-len"), MaxInline: resp.DefaultMaxInline}
+		c.parser.Limits = resp.Limits{MaxMultibulk: resp.DefaultMaxMultibulk, MaxBulk: c.s.tun.get().maxBulk, MaxInline: resp.DefaultMaxInline}
 	} else {
 		c.parser.Limits = resp.Limits{MaxMultibulk: resp.UnauthMaxMultibulk, MaxBulk: resp.UnauthMaxBulk, MaxInline: resp.DefaultMaxInline}
 	}
@@ -155,7 +170,7 @@ func (c *client) fill() error {
 			c.w = copy(c.rbuf, c.rbuf[c.r:c.w])
 			c.r = 0
 		} else {
-			limit := c.s.cfg.Int("client-query-buffer-limit")
+			limit := c.s.tun.get().queryBufLimit
 			if int64(len(c.rbuf)) >= limit {
 				c.s.log.Warn(fmt.Sprintf("Closing client that reached max query buffer length: id=%d addr=%s qbuf=%d", c.id, c.addr, len(c.rbuf)))
 				return errors.New("query buffer limit")
@@ -166,7 +181,7 @@ func (c *client) fill() error {
 			c.rbuf = nb
 		}
 	}
-	if t := c.s.cfg.Int("timeout"); t > 0 {
+	if t := c.s.tun.get().timeoutSec; t > 0 {
 		c.nc.SetReadDeadline(time.Now().Add(time.Duration(t) * time.Second))
 	}
 	n, err := c.nc.Read(c.rbuf[c.w:])
@@ -223,9 +238,31 @@ func (c *client) runBatch() (more bool, err error) {
 		if c.authed != wasAuthed {
 			c.setLimits()
 		}
+		if b := c.pendingBlock; b != nil {
+			// Park outside the lock; the replies so far go out first.
+			c.pendingBlock = nil
+			s.mu.Unlock()
+			if len(c.out.Buf) > 0 {
+				if err := c.flush(); err != nil {
+					s.mu.Lock()
+					s.unblock(b)
+					s.mu.Unlock()
+					return false, err
+				}
+			}
+			c.waitBlocked(b)
+			s.mu.Lock()
+			now = time.Now()
+		}
 		if c.closeAfter || c.killed.Load() {
 			s.mu.Unlock()
 			return false, nil
+		}
+		if c.overOutputLimit(now) {
+			s.mu.Unlock()
+			s.log.Warn(fmt.Sprintf("Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", c.id, c.addr))
+			c.out.Buf = c.out.Buf[:0]
+			return false, errors.New("output buffer limit")
 		}
 		if len(c.out.Buf) >= batchReplyLimit || s.pause.active() {
 			break
@@ -238,6 +275,25 @@ func (c *client) runBatch() (more bool, err error) {
 		return false, err
 	}
 	return len(c.queue) > 0 || !parsedAll, nil
+}
+
+// overOutputLimit applies client-output-buffer-limit's normal class to the replies pending
+// for this client: over the hard limit at once, over the soft limit for softSeconds.
+func (c *client) overOutputLimit(now time.Time) bool {
+	lim := c.s.tun.get().outputLimit
+	n := int64(len(c.out.Buf))
+	if lim.hard > 0 && n >= lim.hard {
+		return true
+	}
+	if lim.soft > 0 && n >= lim.soft {
+		if c.softSince.IsZero() {
+			c.softSince = now
+			return false
+		}
+		return now.Sub(c.softSince) >= time.Duration(lim.softSeconds)*time.Second
+	}
+	c.softSince = time.Time{}
+	return false
 }
 
 // parseQueue moves the complete commands from the read buffer to the queue and reports
@@ -268,7 +324,7 @@ func (c *client) parseQueue() (all bool, err error) {
 	return true, nil
 }
 
-// exec runs one command: resolve, check, execute, account. The caller holds s.mu.
+// exec runs one command: resolve, check, queue under MULTI or execute. The caller holds s.mu.
 func (c *client) exec(args [][]byte, now time.Time) {
 	s := c.s
 	mark := len(c.out.Buf)
@@ -281,20 +337,46 @@ func (c *client) exec(args [][]byte, now time.Time) {
 		c.out.Error("NOAUTH Authentication required.")
 	}
 	if spec == nil || c.out.Errors != errsBefore {
+		if c.inMulti {
+			c.multiErr = true // EXEC will answer EXECABORT, as Redis does
+		}
 		s.stats.rejected(spec, c.out.LastErr)
 		c.applyReplyMode(mark, spec)
 		return
 	}
+	if c.queueIfMulti(spec, args) {
+		return
+	}
+	c.run(spec, args, now, false)
+	c.applyReplyMode(mark, spec)
+	if len(s.waiters.ready) > 0 {
+		s.serveReady(now)
+	}
+}
+
+// run executes a resolved, permitted command and accounts for it. inExec marks commands run
+// by EXEC, which must not block.
+func (c *client) run(spec *command.Spec, args [][]byte, now time.Time, inExec bool) {
+	s := c.s
+	errsBefore := c.out.Errors
 	c.lastCmd = spec.Name
 	ctx := command.Ctx{Args: args, W: &c.out, DB: s.dbs[c.db], Now: now.UnixMilli(), Conn: c, Host: s, Spec: spec}
 	start := time.Now()
 	spec.Handler(&ctx)
+	if ctx.Blocked != nil {
+		if inExec {
+			ctx.Blocked.OnTimeout(&c.out)
+		} else {
+			c.pendingBlock = s.block(c, args, spec, ctx.Blocked)
+			return // accounted for when served
+		}
+	}
 	dur := time.Since(start)
 	s.dirty += int64(ctx.Dirty)
-	failed := c.out.Errors != errsBefore
-	s.stats.called(spec, dur, failed, c.out.LastErr)
+	s.stats.hits += int64(ctx.Hits)
+	s.stats.misses += int64(ctx.Misses)
+	s.stats.called(spec, dur, c.out.Errors != errsBefore, c.out.LastErr)
 	s.slowlog.record(c, args, start, dur)
-	c.applyReplyMode(mark, spec)
 }
 
 // applyReplyMode drops the reply written since mark under CLIENT REPLY OFF/SKIP.
@@ -336,7 +418,7 @@ func (c *client) SetReplyMode(m string) {
 func (c *client) Authenticated() bool { return c.authed }
 
 // isLocal reports whether the peer is on this host (loopback or unix socket).
-func (c *client) isLocal() bool {
+func (c *client) IsLocal() bool {
 	if c.unix {
 		return true
 	}
@@ -348,7 +430,15 @@ func (c *client) isLocal() bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// kill closes the connection from another goroutine and wakes it if it is blocked.
+func (c *client) kill() {
+	c.killed.Store(true)
+	c.killOnce.Do(func() { close(c.killCh) })
+	c.nc.Close()
+}
+
 func (c *client) Reset() {
+	c.DiscardMulti()
 	c.name, c.db, c.out.Proto = "", 0, 2
 	c.noTouch, c.noEvict, c.replyMode, c.skipNext = false, false, "on", false
 	c.authed = c.s.requirePass() == ""

@@ -94,8 +94,7 @@ func (s *Server) KillClients(f command.KillFilter) int {
 			c.closeAfter = true
 			continue
 		}
-		c.killed.Store(true)
-		c.nc.Close()
+		c.kill()
 	}
 	return n
 }
@@ -127,9 +126,15 @@ func (s *Server) DebugAllowed(conn command.Conn) bool {
 		return true
 	case "local":
 		c, ok := conn.(*client)
-		return ok && c.isLocal()
+		return ok && c.IsLocal()
 	}
 	return false
 }
 
 func (s *Server) SetActiveExpire(on bool) { s.activeExpireOff.Store(!on) }
+
+func (s *Server) Limits() *keyspace.Limits { return &s.tun.get().limits }
+
+// Notify is wired to pub/sub when keyspace notifications land; until then
+// notify-keyspace-events is refused at any non-default value, so nothing is lost.
+func (s *Server) Notify(db int, class byte, event, key string) {}

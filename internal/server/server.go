@@ -41,11 +41,14 @@ type Server struct {
 	nextID    atomic.Int64
 	nclients  atomic.Int64
 
-	listeners []net.Listener
-	unixPath  string
-	wg        sync.WaitGroup
+	lnMu         sync.Mutex
+	tcpListeners []net.Listener
+	unixListener net.Listener
+	unixPath     string
+	wg           sync.WaitGroup
 
 	pause pauseState
+	tun   tunablesPtr
 
 	stats    stats
 	slowlog  slowLog
@@ -53,6 +56,9 @@ type Server struct {
 	lastSave int64 // unix seconds
 
 	activeExpireOff atomic.Bool
+
+	waiters      waiters // blocked and watching clients, under mu
+	blockedCount int     // under mu
 
 	stopOnce sync.Once
 	stopped  chan struct{}
@@ -78,38 +84,27 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 		s.dbs[i] = keyspace.NewDB(i)
 	}
 	s.stats.init()
-	s.slowlog.init(cfg)
+	s.initWaiters()
+	s.tun.set(loadTunables(cfg))
+	cfg.OnSet(func(name string) error {
+		s.tun.set(loadTunables(cfg))
+		if name == "port" || name == "bind" {
+			return s.rebind(name)
+		}
+		return nil
+	})
 	return s
 }
 
-// Listen opens every configured listener. Addresses prefixed with "-" in bind are optional:
-// failing to bind them is logged, not fatal, as in Redis 7.
+// Listen opens every configured listener.
 func (s *Server) Listen() error {
-	port := s.cfg.Int("port")
-	if port != 0 {
-		binds := s.cfg.Strings("bind")
-		for _, b := range binds {
-			optional := strings.HasPrefix(b, "-")
-			host := strings.TrimPrefix(b, "-")
-			if host == "*" {
-				host = "0.0.0.0"
-			} else if host == "::*" {
-				host = "::"
-			}
-			ln, err := listenTCP(host, int(port))
-			if err != nil {
-				if optional || isAddrUnavailable(err) && len(binds) > 1 {
-					s.log.Warn(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %v", host, port, err))
-					continue
-				}
-				return fmt.Errorf("Failed listening on port %d (tcp), aborting: %w", port, err)
-			}
-			s.listeners = append(s.listeners, ln)
-		}
-		if len(s.listeners) == 0 {
-			return fmt.Errorf("Failed listening on port %d (tcp), aborting", port)
-		}
+	tcp, err := s.listenTCPAll()
+	if err != nil {
+		return err
 	}
+	s.lnMu.Lock()
+	s.tcpListeners = tcp
+	s.lnMu.Unlock()
 	if path := s.cfg.String("unixsocket"); path != "" {
 		perm, err := strconv.ParseUint(s.cfg.String("unixsocketperm"), 8, 32)
 		if err != nil || perm == 0 {
@@ -120,10 +115,72 @@ func (s *Server) Listen() error {
 			return fmt.Errorf("Failed opening Unix socket: %w", err)
 		}
 		s.unixPath = path
-		s.listeners = append(s.listeners, ln)
+		s.unixListener = ln
 	}
-	if len(s.listeners) == 0 {
+	if len(tcp) == 0 && s.unixListener == nil {
 		return errors.New("Configured to not listen anywhere, exiting.")
+	}
+	return nil
+}
+
+// listenTCPAll binds every address of bind on port. Addresses prefixed with "-" are
+// optional: failing to bind them is logged, not fatal, as in Redis 7.
+func (s *Server) listenTCPAll() ([]net.Listener, error) {
+	port := s.cfg.Int("port")
+	if port == 0 {
+		return nil, nil
+	}
+	var out []net.Listener
+	for _, b := range s.cfg.Strings("bind") {
+		optional := strings.HasPrefix(b, "-")
+		host := strings.TrimPrefix(b, "-")
+		switch host {
+		case "*":
+			host = "0.0.0.0"
+		case "::*":
+			host = "::"
+		}
+		ln, err := listenTCP(host, int(port))
+		if err != nil {
+			if optional && isAddrUnavailable(err) {
+				s.log.Warn(fmt.Sprintf("Warning: Could not create server TCP listening socket %s:%d: %v", host, port, err))
+				continue
+			}
+			for _, l := range out {
+				l.Close()
+			}
+			return nil, fmt.Errorf("Failed listening on port %d (tcp), aborting: %w", port, err)
+		}
+		out = append(out, ln)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("Failed listening on port %d (tcp), aborting", port)
+	}
+	return out, nil
+}
+
+// rebind applies CONFIG SET port/bind: the new sockets are opened first, so a failure leaves
+// the old ones serving and the SET is undone.
+func (s *Server) rebind(name string) error {
+	tcp, err := s.listenTCPAll()
+	if err != nil {
+		s.log.Warn(err.Error())
+		msg := "Unable to listen on this port"
+		if name == "bind" {
+			msg = "Failed to bind to specified addresses."
+		}
+		return errors.New("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + msg)
+	}
+	s.lnMu.Lock()
+	old := s.tcpListeners
+	s.tcpListeners = tcp
+	s.lnMu.Unlock()
+	for _, ln := range old {
+		ln.Close()
+	}
+	for _, ln := range tcp {
+		s.wg.Add(1)
+		go s.acceptLoop(ln)
 	}
 	return nil
 }
@@ -169,10 +226,21 @@ func listenUnix(path string, perm os.FileMode) (net.Listener, error) {
 	return ln, nil
 }
 
+// listeners returns the open listeners.
+func (s *Server) listeners() []net.Listener {
+	s.lnMu.Lock()
+	defer s.lnMu.Unlock()
+	out := append([]net.Listener(nil), s.tcpListeners...)
+	if s.unixListener != nil {
+		out = append(out, s.unixListener)
+	}
+	return out
+}
+
 // Addrs lists the listening addresses.
 func (s *Server) Addrs() []net.Addr {
 	var out []net.Addr
-	for _, l := range s.listeners {
+	for _, l := range s.listeners() {
 		out = append(out, l.Addr())
 	}
 	return out
@@ -180,7 +248,7 @@ func (s *Server) Addrs() []net.Addr {
 
 // Serve accepts connections until Shutdown. It returns after the listeners close.
 func (s *Server) Serve() {
-	for _, ln := range s.listeners {
+	for _, ln := range s.listeners() {
 		s.wg.Add(1)
 		go s.acceptLoop(ln)
 	}
@@ -223,13 +291,15 @@ func (s *Server) acceptLoop(ln net.Listener) {
 // cron runs the periodic work Redis's serverCron does: active expiry at hz, client timeouts.
 func (s *Server) cron() {
 	defer s.wg.Done()
-	hz := s.cfg.Int("hz")
-	if hz <= 0 {
-		hz = 10
-	}
-	t := time.NewTicker(time.Second / time.Duration(hz))
+	hz := int64(0)
+	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
+		// hz can change at runtime (CONFIG SET hz); Redis clamps it to 1..500.
+		if h := min(max(s.cfg.Int("hz"), 1), 500); h != hz {
+			hz = h
+			t.Reset(time.Second / time.Duration(hz))
+		}
 		select {
 		case <-s.stopped:
 			return
@@ -263,7 +333,7 @@ func (s *Server) activeExpire() {
 func (s *Server) Close() {
 	s.stopOnce.Do(func() {
 		close(s.stopped)
-		for _, ln := range s.listeners {
+		for _, ln := range s.listeners() {
 			ln.Close()
 		}
 		if s.unixPath != "" {
@@ -271,7 +341,7 @@ func (s *Server) Close() {
 		}
 		s.clientsMu.Lock()
 		for _, c := range s.clients {
-			c.nc.Close()
+			c.kill()
 		}
 		s.clientsMu.Unlock()
 	})

@@ -4,13 +4,11 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/redoubt/redoubt/internal/config"
 	"github.com/redoubt/redoubt/internal/resp"
 )
 
 // slowLog keeps the most recent slow commands, as SLOWLOG reports them. Guarded by s.mu.
 type slowLog struct {
-	cfg     *config.Config
 	entries []slowEntry // newest last
 	nextID  int64
 }
@@ -23,16 +21,15 @@ type slowEntry struct {
 	addr, name string
 }
 
-func (l *slowLog) init(cfg *config.Config) { l.cfg = cfg }
-
 // record keeps the command if it ran longer than slowlog-log-slower-than. Arguments are
 // trimmed as Redis trims them (32 arguments, 128 bytes each) so the log stays small.
 func (l *slowLog) record(c *client, args [][]byte, start time.Time, d time.Duration) {
-	threshold := l.cfg.Int("slowlog-log-slower-than")
+	tun := c.s.tun.get()
+	threshold := tun.slowlogSlower
 	if threshold < 0 || d.Microseconds() < threshold {
 		return
 	}
-	max := int(l.cfg.Int("slowlog-max-len"))
+	max := tun.slowlogMaxLen
 	e := slowEntry{id: l.nextID, at: start.Unix(), usec: d.Microseconds(), addr: c.addr, name: c.name}
 	l.nextID++
 	n := min(len(args), 32)

@@ -1,0 +1,60 @@
+package server
+
+import (
+	"time"
+
+	"github.com/redoubt/redoubt/internal/command"
+)
+
+// queued is a command waiting in a MULTI block.
+type queued struct {
+	args [][]byte
+	spec *command.Spec
+}
+
+// queueIfMulti queues the command when c is inside MULTI and reports whether it did. The
+// commands that drive the transaction itself run at once.
+func (c *client) queueIfMulti(spec *command.Spec, args [][]byte) bool {
+	if !c.inMulti {
+		return false
+	}
+	switch spec.Name {
+	case "exec", "discard", "multi", "watch", "quit", "reset":
+		return false
+	}
+	c.multiQueue = append(c.multiQueue, queued{args: args, spec: spec})
+	c.out.Simple("QUEUED")
+	return true
+}
+
+func (c *client) InMulti() bool { return c.inMulti }
+
+func (c *client) StartMulti() {
+	c.inMulti, c.multiQueue, c.multiErr = true, nil, false
+}
+
+func (c *client) DiscardMulti() {
+	c.inMulti, c.multiQueue, c.multiErr = false, nil, false
+	c.Unwatch()
+}
+
+// ExecMulti runs the queue under the lock the batch already holds, so no other client's
+// command interleaves. As in Redis there is no rollback: a command that fails at run time
+// reports its error in its slot and the others still run.
+func (c *client) ExecMulti(ctx *command.Ctx) {
+	q, aborted, dirty := c.multiQueue, c.multiErr, c.watchDirty
+	c.DiscardMulti()
+	if aborted {
+		ctx.Err("EXECABORT Transaction discarded because of previous errors.")
+		return
+	}
+	if dirty {
+		c.out.NullArray()
+		return
+	}
+	c.out.Array(len(q))
+	now := time.Unix(0, ctx.Now*int64(time.Millisecond))
+	for _, cmd := range q {
+		c.run(cmd.spec, cmd.args, now, true)
+	}
+}

@@ -70,7 +70,7 @@ func run(argv []string) int {
 		if errors.As(err, &fe) {
 			fmt.Fprintln(os.Stderr, fe.Error())
 		} else {
-			fmt.Fprintf(os.Stderr, "Fatal error loading the config: %v\n", err)
+			fmt.Fprintln(os.Stderr, err)
 		}
 		return 1
 	}

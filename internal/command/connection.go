@@ -48,6 +48,17 @@ func clientSub(name string, arity int, flags Flags, h func(*Ctx), summary, since
 }
 
 func ping(c *Ctx) {
+	// A RESP2 subscriber gets PING's answer shaped like a message, as in Redis.
+	if sub, ok := c.Conn.(interface{ Subscribed() bool }); ok && sub.Subscribed() && c.W.Proto == 2 && len(c.Args) <= 2 {
+		c.W.Array(2)
+		c.W.BulkString("pong")
+		if len(c.Args) == 2 {
+			c.W.Bulk(c.Args[1])
+		} else {
+			c.W.BulkString("")
+		}
+		return
+	}
 	switch len(c.Args) {
 	case 1:
 		c.W.Simple("PONG")

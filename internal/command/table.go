@@ -6,6 +6,7 @@ func init() {
 		connectionCommands,
 		serverCommands,
 		transactionCommands,
+		pubsubCommands,
 		keyCommands,
 		stringCommands,
 		bitmapCommands,

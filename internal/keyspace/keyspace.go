@@ -46,8 +46,10 @@ type DB struct {
 	ID      int
 	data    *dict[Object]
 	expires *dict[int64] // unix ms deadline per volatile key
-	// Touched is called with each key whose value changed or vanished (WATCH, keyspace events).
+	// Touched is called with each key whose value changed or vanished (WATCH, blocked clients).
 	Touched func(db int, key string)
+	// Expired is called with each key deleted because its TTL passed (the "expired" event).
+	Expired func(db int, key string)
 }
 
 func NewDB(id int) *DB {
@@ -77,6 +79,9 @@ func (db *DB) expireIfNeeded(key string, now int64) bool {
 	db.data.Delete(key)
 	db.expires.Delete(key)
 	db.touched(key)
+	if db.Expired != nil {
+		db.Expired(db.ID, key)
+	}
 	return true
 }
 

@@ -69,6 +69,14 @@ type client struct {
 	watchDirty bool
 
 	pendingBlock *blocked      // set by run when the command blocked
+
+	// Pub/sub: once a client subscribes, other clients append pushes to its out buffer
+	// under s.mu, and a writer goroutine flushes them (see flushAsync).
+	subs    [3]subscription
+	async   bool
+	wake    chan struct{}
+	writeMu sync.Mutex
+	spare   []byte
 	killCh       chan struct{} // closed by CLIENT KILL, wakes a blocked client
 	killOnce     sync.Once
 }
@@ -110,6 +118,7 @@ func (s *Server) serveConn(nc net.Conn) {
 		nc.Close()
 		s.mu.Lock()
 		c.Unwatch()
+		s.dropSubscriptions(c)
 		s.mu.Unlock()
 	}()
 	// A bug hit by one client's input must not take the server down: log the stack and
@@ -196,6 +205,79 @@ func (c *client) fill() error {
 	return nil
 }
 
+// makeAsync switches the client to the locked flush protocol before anyone else may append
+// to its out buffer. Called under s.mu by the client's own SUBSCRIBE.
+func (c *client) makeAsync() {
+	if c.async {
+		return
+	}
+	c.async = true
+	c.wake = make(chan struct{}, 1)
+	go c.asyncWriter()
+}
+
+// pushed is called under s.mu after another client appended a push to c.out: it enforces
+// the pubsub output limit (a subscriber that does not read is disconnected, not buffered for
+// without bound) and wakes the writer.
+func (c *client) pushed() {
+	lim := c.s.tun.get().pubsubLimit
+	n := int64(len(c.out.Buf))
+	now := time.Now()
+	over := lim.hard > 0 && n >= lim.hard
+	if !over && lim.soft > 0 && n >= lim.soft {
+		if c.softSince.IsZero() {
+			c.softSince = now
+		}
+		over = now.Sub(c.softSince) >= time.Duration(lim.softSeconds)*time.Second
+	} else if !over {
+		c.softSince = time.Time{}
+	}
+	if over {
+		c.s.log.Warn(fmt.Sprintf("Client id=%d addr=%s scheduled to be closed ASAP for overcoming of output buffer limits.", c.id, c.addr))
+		c.out.Buf = c.out.Buf[:0]
+		c.kill()
+		return
+	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (c *client) asyncWriter() {
+	for {
+		select {
+		case <-c.wake:
+			if c.flushAsync() != nil {
+				c.kill()
+				return
+			}
+		case <-c.killCh:
+			return
+		case <-c.s.stopped:
+			return
+		}
+	}
+}
+
+// flushAsync takes the pending bytes under s.mu and writes them outside it; writeMu keeps
+// the writes in the order the bytes were appended.
+func (c *client) flushAsync() error {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+	c.s.mu.Lock()
+	buf := c.out.Buf
+	c.out.Buf = c.spare[:0]
+	c.s.mu.Unlock()
+	if len(buf) == 0 {
+		return nil
+	}
+	n, err := c.nc.Write(buf)
+	c.s.stats.netOutput.Add(int64(n))
+	c.spare = buf[:0]
+	return err
+}
+
 // shrink returns a large idle buffer to the initial size so idle clients stay cheap.
 func (c *client) shrink() {
 	if c.r == c.w && len(c.rbuf) > 4*initialReadBuf {
@@ -208,6 +290,9 @@ func (c *client) shrink() {
 }
 
 func (c *client) flush() error {
+	if c.async {
+		return c.flushAsync()
+	}
 	n, err := c.nc.Write(c.out.Buf)
 	c.s.stats.netOutput.Add(int64(n))
 	c.out.Buf = c.out.Buf[:0]
@@ -344,6 +429,11 @@ func (c *client) exec(args [][]byte, now time.Time) {
 		c.applyReplyMode(mark, spec)
 		return
 	}
+	if c.out.Proto == 2 && c.Subscribed() && !allowedWhileSubscribed(spec.Name) {
+		c.out.Error("ERR Can't execute '" + spec.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
+		s.stats.rejected(spec, c.out.LastErr)
+		return
+	}
 	if c.queueIfMulti(spec, args) {
 		return
 	}
@@ -352,6 +442,14 @@ func (c *client) exec(args [][]byte, now time.Time) {
 	if len(s.waiters.ready) > 0 {
 		s.serveReady(now)
 	}
+}
+
+func allowedWhileSubscribed(name string) bool {
+	switch name {
+	case "subscribe", "ssubscribe", "psubscribe", "unsubscribe", "sunsubscribe", "punsubscribe", "ping", "quit", "reset":
+		return true
+	}
+	return false
 }
 
 // run executes a resolved, permitted command and accounts for it. inExec marks commands run
@@ -439,6 +537,7 @@ func (c *client) kill() {
 
 func (c *client) Reset() {
 	c.DiscardMulti()
+	c.s.dropSubscriptions(c)
 	c.name, c.db, c.out.Proto = "", 0, 2
 	c.noTouch, c.noEvict, c.replyMode, c.skipNext = false, false, "on", false
 	c.authed = c.s.requirePass() == ""

@@ -134,7 +134,3 @@ func (s *Server) DebugAllowed(conn command.Conn) bool {
 func (s *Server) SetActiveExpire(on bool) { s.activeExpireOff.Store(!on) }
 
 func (s *Server) Limits() *keyspace.Limits { return &s.tun.get().limits }
-
-// Notify is wired to pub/sub when keyspace notifications land; until then
-// notify-keyspace-events is refused at any non-default value, so nothing is lost.
-func (s *Server) Notify(db int, class byte, event, key string) {}

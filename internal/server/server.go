@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/redoubt/redoubt/internal/command"
 	"log/slog"
 	"net"
 	"os"
@@ -58,6 +59,7 @@ type Server struct {
 	activeExpireOff atomic.Bool
 
 	waiters      waiters // blocked and watching clients, under mu
+	pubsub       pubsub  // subscriptions, under mu
 	blockedCount int     // under mu
 
 	stopOnce sync.Once
@@ -82,9 +84,14 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 	s.dbs = make([]*keyspace.DB, n)
 	for i := range s.dbs {
 		s.dbs[i] = keyspace.NewDB(i)
+		s.dbs[i].Expired = func(db int, key string) {
+			s.stats.expiredKeys.Add(1)
+			s.Notify(db, command.NotifyExpired, "expired", key)
+		}
 	}
 	s.stats.init()
 	s.initWaiters()
+	s.pubsub.init()
 	s.tun.set(loadTunables(cfg))
 	cfg.OnSet(func(name string) error {
 		s.tun.set(loadTunables(cfg))
@@ -321,7 +328,6 @@ func (s *Server) activeExpire() {
 	for _, db := range s.dbs {
 		for db.ExpiresLen() > 0 {
 			n := db.ActiveExpire(now, 200)
-			s.stats.expiredKeys.Add(int64(n))
 			if n < 50 || time.Now().After(deadline) {
 				break
 			}

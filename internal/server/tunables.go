@@ -16,6 +16,8 @@ type tunables struct {
 	maxBulk         int64
 	queryBufLimit   int64
 	outputLimit     outputLimit // the "normal" class of client-output-buffer-limit
+	pubsubLimit     outputLimit // the "pubsub" class
+	notifyFlags     string      // notify-keyspace-events as CONFIG GET prints it
 	slowlogSlower   int64
 	slowlogMaxLen   int
 	requirePassword string
@@ -39,6 +41,8 @@ func loadTunables(cfg *config.Config) *tunables {
 		requirePassword: cfg.String("requirepass"),
 	}
 	t.outputLimit = parseOutputLimit(cfg.Strings("client-output-buffer-limit"), "normal")
+	t.pubsubLimit = parseOutputLimit(cfg.Strings("client-output-buffer-limit"), "pubsub")
+	t.notifyFlags = cfg.String("notify-keyspace-events")
 	t.limits = keyspace.Limits{
 		HashListpackEntries:  cfg.Int("hash-max-listpack-entries"),
 		HashListpackValue:    cfg.Int("hash-max-listpack-value"),

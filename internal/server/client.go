@@ -104,6 +104,14 @@ func (s *Server) serveConn(nc net.Conn) {
 		}
 	}
 	c.out.Proto = 2
+	if s.protectedRefuses(c) {
+		nc.SetWriteDeadline(time.Now().Add(time.Second))
+		io.WriteString(nc, protectedModeDenied)
+		s.stats.rejectedConns.Add(1)
+		s.log.Debug(fmt.Sprintf("Protected mode refused a connection from %s", c.addr))
+		nc.Close()
+		return
+	}
 	c.authed = s.requirePass() == ""
 	c.setLimits()
 	c.lastActive.Store(time.Now().UnixMilli())
@@ -129,6 +137,16 @@ func (s *Server) serveConn(nc net.Conn) {
 		}
 	}()
 	c.loop()
+}
+
+// protectedModeDenied is Redis 7.0's reply to a remote client under protected mode.
+const protectedModeDenied = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+
+// protectedRefuses applies protected mode: with it on and no password on the default user,
+// only loopback and unix-socket clients may connect, whatever bind says.
+func (s *Server) protectedRefuses(c *client) bool {
+	t := s.tun.get()
+	return t.protectedMode && t.requirePassword == "" && !c.IsLocal()
 }
 
 func (s *Server) requirePass() string { return s.tun.get().requirePassword }

@@ -21,6 +21,7 @@ type tunables struct {
 	slowlogSlower   int64
 	slowlogMaxLen   int
 	requirePassword string
+	protectedMode   bool
 	limits          keyspace.Limits
 }
 
@@ -39,6 +40,7 @@ func loadTunables(cfg *config.Config) *tunables {
 		slowlogSlower:   cfg.Int("slowlog-log-slower-than"),
 		slowlogMaxLen:   int(cfg.Int("slowlog-max-len")),
 		requirePassword: cfg.String("requirepass"),
+		protectedMode:   cfg.Bool("protected-mode"),
 	}
 	t.outputLimit = parseOutputLimit(cfg.Strings("client-output-buffer-limit"), "normal")
 	t.pubsubLimit = parseOutputLimit(cfg.Strings("client-output-buffer-limit"), "pubsub")

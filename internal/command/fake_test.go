@@ -69,6 +69,12 @@ func (h *fakeHost) Version() string                   { return "test" }
 func (h *fakeHost) DebugAllowed(Conn) bool            { return true }
 func (h *fakeHost) SetActiveExpire(bool)              {}
 func (h *fakeHost) PasswordSet() bool                 { return false }
+func (h *fakeHost) Limits() *keyspace.Limits          { return &fakeLimits }
+func (h *fakeHost) Notify(int, byte, string, string)  {}
+
+// fakeLimits are Redis 7.0's default encoding thresholds.
+var fakeLimits = keyspace.Limits{HashListpackEntries: 128, HashListpackValue: 64, SetIntsetEntries: 512,
+	ZSetListpackEntries: 128, ZSetListpackValue: 64, ListListpackSize: -2, StreamNodeMaxBytes: 4096, StreamNodeMaxEntries: 100}
 
 // session runs commands against one fake host and connection, the way the server does.
 type session struct {

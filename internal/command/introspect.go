@@ -82,7 +82,13 @@ func writeCommandInfo(c *Ctx, s *Spec) {
 
 func writeKeySpec(c *Ctx, k KeySpec) {
 	w := c.W
-	w.Map(3)
+	if k.Notes != "" {
+		w.Map(4)
+		w.BulkString("notes")
+		w.BulkString(k.Notes)
+	} else {
+		w.Map(3)
+	}
 	w.BulkString("flags")
 	names := k.Flags.Names()
 	w.Set(len(names))
@@ -333,8 +339,12 @@ func (s *Spec) KeyPositions(args [][]byte) []KeyRef {
 				last = first + ((last-first)/step/k.Limit)*step
 			}
 		}
+		flags := k.Flags
+		if flags&VariableFlags != 0 && s.VarKeyFlags != nil {
+			flags = s.VarKeyFlags(args)
+		}
 		for i := first; i <= last && i < len(args); i += step {
-			out = append(out, KeyRef{Pos: i, Flags: k.Flags})
+			out = append(out, KeyRef{Pos: i, Flags: flags})
 		}
 	}
 	return out

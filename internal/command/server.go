@@ -26,8 +26,8 @@ var serverCommands = []*Spec{
 		Subs: []*Spec{
 			{Name: "get", Arity: -3, Flags: adminFlags, Handler: configGet, Summary: "Get the values of configuration parameters", Since: "2.0.0", Group: "server", Complexity: "O(N) when N is the number of configuration parameters provided"},
 			{Name: "set", Arity: -4, Flags: adminFlags, Handler: configSet, Tips: []string{"request_policy:all_nodes", "response_policy:all_succeeded"}, Summary: "Set configuration parameters to the given values", Since: "2.0.0", Group: "server", Complexity: "O(N) when N is the number of configuration parameters provided"},
-			{Name: "rewrite", Arity: 2, Flags: adminFlags, Handler: configRewrite, Tips: []string{"request_policy:all_nodes", "response_policy:all_succeeded"}, Summary: "Rewrite the configuration file with the in memory configuration", Since: "2.8.0", Group: "server", Complexity: "O(1)"},
-			{Name: "resetstat", Arity: 2, Flags: adminFlags, Handler: configResetStat, Tips: []string{"request_policy:all_nodes", "response_policy:all_succeeded"}, Summary: "Reset the stats returned by INFO", Since: "2.0.0", Group: "server", Complexity: "O(1)"},
+			{Name: "rewrite", Arity: 2, Flags: adminFlags, Handler: configRewrite, Summary: "Rewrite the configuration file with the in memory configuration", Since: "2.8.0", Group: "server", Complexity: "O(1)"},
+			{Name: "resetstat", Arity: 2, Flags: adminFlags, Handler: configResetStat, Summary: "Reset the stats returned by INFO", Since: "2.0.0", Group: "server", Complexity: "O(1)"},
 			{Name: "help", Arity: 2, Flags: Loading | Stale, Handler: configHelp, Summary: "Show helpful text about the different subcommands", Since: "5.0.0", Group: "server", Complexity: "O(1)"},
 		}},
 	{Name: "time", Arity: 1, Flags: Loading | Stale | Fast, Handler: timeCmd, Tips: []string{"nondeterministic_output"},

@@ -132,6 +132,7 @@ func (f KeyFlags) Names() []string {
 // read from the arguments).
 type KeySpec struct {
 	Flags KeyFlags
+	Notes string // shown by COMMAND INFO, as Redis explains unusual flags
 
 	// begin_search: exactly one of BeginIndex > 0 or Keyword != "".
 	BeginIndex int
@@ -157,6 +158,9 @@ type Spec struct {
 	Tips       []string
 	Handler    func(*Ctx)
 	Subs       []*Spec
+	// VarKeyFlags gives the real key flags of a concrete call for key specs flagged
+	// VariableFlags (SET with or without GET, BITFIELD with or without writes).
+	VarKeyFlags func(args [][]byte) KeyFlags
 
 	// Documentation for COMMAND DOCS.
 	Summary    string

@@ -327,6 +327,9 @@ func init() {
 
 		special("include", "", kindFileOnly, 0, value{}),
 		special("rename-command", "", kindFileOnly, 0, value{}),
+		// Redoubt's own host-hardening directives; Redis has no equivalent (docs/SECURITY.md).
+		boolean("refuse-root", "", immutable, false),
+		str("run-as-user", "", immutable|emptyIsNull, ""),
 		special("user", "", kindFileOnly, sensitive, value{}),
 		special("loadmodule", "", kindFileOnly, 0, value{}),
 		special("sentinel", "", kindFileOnly, 0, value{}),
@@ -361,6 +364,7 @@ func init() {
 		"zset-max-listpack-value", "list-max-listpack-size", "set-max-intset-entries",
 		"list-compress-depth", "stream-node-max-bytes", "stream-node-max-entries",
 		"hll-sparse-max-bytes", "activerehashing", "active-expire-effort",
+		"refuse-root", "run-as-user",
 	)
 }
 
@@ -380,6 +384,10 @@ func directiveNamed(name string) *directive {
 	}
 	return fileTag[name]
 }
+
+// redoubtOnly names the directives Redoubt adds; Redis does not know them, so the
+// differential tests leave them out.
+var redoubtOnly = map[string]bool{"refuse-root": true, "run-as-user": true}
 
 // MarkImplemented declares directives as handled by Redoubt, so that non-default values
 // are accepted from redis.conf, the command line and CONFIG SET. Packages call it from init

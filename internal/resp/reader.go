@@ -11,7 +11,8 @@ import (
 // before any buffer is sized from a client-declared length (Redis CVE-2021-32675).
 type Limits struct {
 	MaxMultibulk int   // most arguments in one command
-	MaxBulk      int64 // largest single argument (proto-max-bulk-len)
+	MaxBulk      int64 // largest single argument for this client
+	HardMaxBulk  int64 // proto-max-bulk-len: checked first, so its error wins, as in Redis
 	MaxInline    int   // longest inline command line
 }
 
@@ -116,11 +117,15 @@ func (p *Parser) Parse(buf []byte) (args [][]byte, n int, err error) {
 				return nil, n, protoErr("expected '$', got '" + printable(got) + "'")
 			}
 			l, perr := strconv.ParseInt(string(line[1:]), 10, 64)
-			if perr != nil || l < 0 || l > p.Limits.MaxBulk {
-				if perr == nil && l > 0 && p.Limits.MaxBulk == UnauthMaxBulk {
-					return nil, n, protoErr("unauthenticated bulk length")
-				}
+			hard := p.Limits.HardMaxBulk
+			if hard == 0 {
+				hard = p.Limits.MaxBulk
+			}
+			if perr != nil || l < 0 || l > hard {
 				return nil, n, protoErr("invalid bulk length")
+			}
+			if l > p.Limits.MaxBulk {
+				return nil, n, protoErr("unauthenticated bulk length")
 			}
 			p.bulkLen = l
 			n += adv

@@ -8,7 +8,7 @@ import (
 )
 
 var authed = Limits{MaxMultibulk: DefaultMaxMultibulk, MaxBulk: 512 << 20, MaxInline: DefaultMaxInline}
-var unauthed = Limits{MaxMultibulk: UnauthMaxMultibulk, MaxBulk: UnauthMaxBulk, MaxInline: DefaultMaxInline}
+var unauthed = Limits{MaxMultibulk: UnauthMaxMultibulk, MaxBulk: UnauthMaxBulk, HardMaxBulk: 512 << 20, MaxInline: DefaultMaxInline}
 
 func strs(args [][]byte) []string {
 	out := make([]string, len(args))
@@ -40,6 +40,7 @@ var parseTests = []struct {
 	{"negative bulk", authed, "*1\r\n$-1\r\n", nil, 4, "Protocol error: invalid bulk length"},
 	{"bulk over limit", authed, "*1\r\n$536870913\r\n", nil, 4, "Protocol error: invalid bulk length"},
 	{"unauth bulk", unauthed, "*1\r\n$16385\r\n", nil, 4, "Protocol error: unauthenticated bulk length"},
+	{"unauth bulk over proto-max-bulk-len", unauthed, "*1\r\n$1073741824\r\n", nil, 4, "Protocol error: invalid bulk length"},
 	{"inline", authed, "SET k \"a b\"\r\n", []string{"SET", "k", "a b"}, 13, ""},
 	{"inline lf only", authed, "PING\n", []string{"PING"}, 5, ""},
 	{"inline unbalanced", authed, "SET \"k\r\n", nil, 0, "Protocol error: unbalanced quotes in request"},

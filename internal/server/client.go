@@ -68,17 +68,17 @@ type client struct {
 	watched    []dbKey
 	watchDirty bool
 
-	pendingBlock *blocked      // set by run when the command blocked
+	pendingBlock *blocked // set by run when the command blocked
 
 	// Pub/sub: once a client subscribes, other clients append pushes to its out buffer
 	// under s.mu, and a writer goroutine flushes them (see flushAsync).
-	subs    [3]subscription
-	async   bool
-	wake    chan struct{}
-	writeMu sync.Mutex
-	spare   []byte
-	killCh       chan struct{} // closed by CLIENT KILL, wakes a blocked client
-	killOnce     sync.Once
+	subs     [3]subscription
+	async    bool
+	wake     chan struct{}
+	writeMu  sync.Mutex
+	spare    []byte
+	killCh   chan struct{} // closed by CLIENT KILL, wakes a blocked client
+	killOnce sync.Once
 }
 
 func (s *Server) serveConn(nc net.Conn) {
@@ -154,10 +154,11 @@ func (s *Server) requirePass() string { return s.tun.get().requirePassword }
 // setLimits applies Redis's request limits, much smaller before authentication
 // (CVE-2021-32675) so an anonymous peer cannot make the server allocate.
 func (c *client) setLimits() {
+	maxBulk := c.s.tun.get().maxBulk
 	if c.authed {
-		c.parser.Limits = resp.Limits{MaxMultibulk: resp.DefaultMaxMultibulk, MaxBulk: c.s.tun.get().maxBulk, MaxInline: resp.DefaultMaxInline}
+		c.parser.Limits = resp.Limits{MaxMultibulk: resp.DefaultMaxMultibulk, MaxBulk: maxBulk, HardMaxBulk: maxBulk, MaxInline: resp.DefaultMaxInline}
 	} else {
-		c.parser.Limits = resp.Limits{MaxMultibulk: resp.UnauthMaxMultibulk, MaxBulk: resp.UnauthMaxBulk, MaxInline: resp.DefaultMaxInline}
+		c.parser.Limits = resp.Limits{MaxMultibulk: resp.UnauthMaxMultibulk, MaxBulk: resp.UnauthMaxBulk, HardMaxBulk: maxBulk, MaxInline: resp.DefaultMaxInline}
 	}
 }
 
@@ -434,6 +435,10 @@ func (c *client) exec(args [][]byte, now time.Time) {
 	errsBefore := c.out.Errors
 	spec, rejection := command.Resolve(args)
 	switch {
+	case spec == nil && strings.EqualFold(string(args[0]), "exec"):
+		// Redis answers any rejected EXEC with EXECABORT and ends the transaction.
+		c.out.Error("EXECABORT Transaction discarded because of: " + strings.TrimPrefix(rejection, "ERR "))
+		c.DiscardMulti()
 	case spec == nil:
 		c.out.Error(rejection)
 	case !c.authed && spec.Flags&command.NoAuth == 0:
@@ -562,10 +567,11 @@ func (c *client) Reset() {
 	c.user = "default"
 }
 
-// Authenticate checks a password for the default user in constant time.
+// Authenticate checks a password for the default user in constant time. Without
+// requirepass the default user is "nopass" and, as in Redis, any password logs it in.
 func (c *client) Authenticate(user, pass string) bool {
 	want := c.s.requirePass()
-	ok := user == "default" && want != "" && subtle.ConstantTimeCompare([]byte(pass), []byte(want)) == 1
+	ok := user == "default" && (want == "" || subtle.ConstantTimeCompare([]byte(pass), []byte(want)) == 1)
 	if ok {
 		c.authed, c.user = true, user
 	}
@@ -574,9 +580,17 @@ func (c *client) Authenticate(user, pass string) bool {
 
 // describe formats the CLIENT LIST line with Redis 7.0's fields.
 func (c *client) describe(now time.Time) string {
-	flags := "N"
+	flags := ""
+	if c.Subscribed() {
+		flags += "P"
+	}
+	if c.inMulti {
+		flags += "x"
+	}
+	if c.unix {
+		flags += "U"
+	}
 	if c.noTouch || c.noEvict {
-		flags = ""
 		if c.noEvict {
 			flags += "e"
 		}
@@ -586,6 +600,9 @@ func (c *client) describe(now time.Time) string {
 	}
 	if c.closeAfter {
 		flags += "c"
+	}
+	if flags == "" {
+		flags = "N"
 	}
 	qbuf := c.w - c.r
 	cmd := c.lastCmd

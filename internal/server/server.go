@@ -338,7 +338,6 @@ func (s *Server) activeExpire() {
 // Shutdown closes listeners and clients and releases the server. Safe to call twice.
 func (s *Server) Close() {
 	s.stopOnce.Do(func() {
-		close(s.stopped)
 		for _, ln := range s.listeners() {
 			ln.Close()
 		}
@@ -350,6 +349,8 @@ func (s *Server) Close() {
 			c.kill()
 		}
 		s.clientsMu.Unlock()
+		// Last, so that Serve returns (and the process may exit) only after the cleanup.
+		close(s.stopped)
 	})
 }
 

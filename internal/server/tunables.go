@@ -74,5 +74,5 @@ func parseOutputLimit(words []string, class string) outputLimit {
 
 type tunablesPtr struct{ p atomic.Pointer[tunables] }
 
-func (t *tunablesPtr) get() *tunables   { return t.p.Load() }
+func (t *tunablesPtr) get() *tunables  { return t.p.Load() }
 func (t *tunablesPtr) set(v *tunables) { t.p.Store(v) }

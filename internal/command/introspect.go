@@ -27,7 +27,7 @@ func commandInfo(c *Ctx) {
 		if s := lookupFull(string(a)); s != nil {
 			writeCommandInfo(c, s)
 		} else {
-			c.W.NullArray()
+			c.W.Null()
 		}
 	}
 }

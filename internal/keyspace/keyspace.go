@@ -34,7 +34,10 @@ type Object struct {
 	Type Type
 	// Raw marks a string modified in place (APPEND, SETRANGE, SETBIT), which Redis always
 	// reports with the "raw" encoding.
-	Raw    bool
+	Raw bool
+	// Float marks an INCRBYFLOAT result, which Redis stores as a string even when it reads
+	// as an integer, so OBJECT ENCODING reports embstr, not int.
+	Float  bool
 	Str    []byte
 	Val    any
 	Access int64 // unix ms of last access, for OBJECT IDLETIME and LRU eviction

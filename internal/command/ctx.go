@@ -254,6 +254,7 @@ func (c *Ctx) Read(key string) *keyspace.Object {
 	o := c.Lookup(key)
 	if o == nil {
 		c.Misses++
+		c.Notify(NotifyKeyMiss, "keymiss", key)
 	} else {
 		c.Hits++
 	}

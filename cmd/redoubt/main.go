@@ -102,7 +102,11 @@ func run(argv []string) int {
 			defer pprof.StopCPUProfile()
 		}
 	}
-	srv := server.New(cfg, log, version)
+	srv, err := server.New(cfg, log, version)
+	if err != nil {
+		log.Warn(err.Error())
+		return 1
+	}
 	cfg.OnSet(func(name string) error {
 		switch name {
 		case "logfile":

@@ -373,7 +373,7 @@ func clientNoEvict(c *Ctx) { onOff(c, c.Conn.SetNoEvict) }
 func clientNoTouch(c *Ctx) { onOff(c, c.Conn.SetNoTouch) }
 
 func clientHelp(c *Ctx) {
-	writeHelp(c, "CLIENT", []string{
+	WriteHelp(c, "CLIENT", []string{
 		"CACHING (YES|NO)", "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
 		"GETREDIR", "    Return the client ID we are redirecting to when tracking is enabled.",
 		"GETNAME", "    Return the name of the current connection.",
@@ -399,8 +399,8 @@ func clientHelp(c *Ctx) {
 	})
 }
 
-// writeHelp writes a HELP reply in Redis's shape: a title line, the lines, and the HELP line.
-func writeHelp(c *Ctx, cmd string, lines []string) {
+// WriteHelp writes a HELP reply in Redis's shape: a title line, the lines, and the HELP line.
+func WriteHelp(c *Ctx, cmd string, lines []string) {
 	c.W.Array(len(lines) + 3)
 	c.W.Simple(cmd + " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")
 	for _, l := range lines {

@@ -268,7 +268,7 @@ func getKeys(c *Ctx, withFlags bool) {
 }
 
 func commandHelp(c *Ctx) {
-	writeHelp(c, "COMMAND", []string{
+	WriteHelp(c, "COMMAND", []string{
 		"(no subcommand)", "    Return details about all Redis commands.",
 		"COUNT", "    Return the total number of commands in this Redis server.",
 		"LIST", "    Return a list of all commands in this Redis server.",

@@ -115,7 +115,7 @@ func configResetStat(c *Ctx) {
 }
 
 func configHelp(c *Ctx) {
-	writeHelp(c, "CONFIG", []string{
+	WriteHelp(c, "CONFIG", []string{
 		"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
 		"SET <directive> <value>", "    Set the configuration <directive> to <value>.",
 		"RESETSTAT", "    Reset statistics reported by the INFO command.",
@@ -182,7 +182,7 @@ func slowlogReset(c *Ctx) {
 }
 
 func slowlogHelp(c *Ctx) {
-	writeHelp(c, "SLOWLOG", []string{
+	WriteHelp(c, "SLOWLOG", []string{
 		"GET [<count>]", "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
 		"    Entries are made of:", "    id, timestamp, time in microseconds, arguments array, client IP and port,",
 		"    client name", "LEN", "    Return the length of the slowlog.", "RESET", "    Reset the slowlog.",
@@ -217,7 +217,7 @@ func debugCmd(c *Ctx) {
 		c.Host.SetActiveExpire(string(c.Args[2]) == "1")
 		c.W.OK()
 	case "help":
-		writeHelp(c, "DEBUG", []string{
+		WriteHelp(c, "DEBUG", []string{
 			"SET-ACTIVE-EXPIRE <0|1>", "    Setting it to 0 disables expiring keys in background when they are not accessed.",
 			"SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
 		})
@@ -240,7 +240,7 @@ func memoryUsage(c *Ctx) {
 }
 
 func memoryHelp(c *Ctx) {
-	writeHelp(c, "MEMORY", []string{
+	WriteHelp(c, "MEMORY", []string{
 		"USAGE <key> [SAMPLES <count>]", "    Return memory in bytes used by <key> and its value. Nested values are",
 		"    sampled up to <count> times (default: 5, 0 means sample all).",
 	})

@@ -181,7 +181,7 @@ func (s *Spec) FullName() string { return s.Name }
 func (s *Spec) Parent() *Spec { return s.parent }
 
 // Sub finds a subcommand by (case-insensitive) name.
-func (s *Spec) Sub(name []byte) *Spec { return s.subs[strings.ToLower(string(name))] }
+func (s *Spec) Sub(name []byte) *Spec { return s.subs[asciiLower(name)] }
 
 // LegacyRange returns COMMAND INFO's first key, last key and step, derived from the key specs
 // the way Redis derives them (only leading index+range specs count).
@@ -277,7 +277,20 @@ func Lookup(name []byte) *Spec {
 	if s, ok := table[string(name)]; ok { // fast path: clients send lower case
 		return s
 	}
-	return table[strings.ToLower(string(name))]
+	return table[asciiLower(name)]
+}
+
+// asciiLower folds only ASCII letters: Unicode folding would let "\u212Aeys" (Kelvin sign)
+// resolve to KEYS, where Redis answers unknown command.
+func asciiLower(b []byte) string {
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		out[i] = c
+	}
+	return string(out)
 }
 
 // All returns every top-level command sorted by name.

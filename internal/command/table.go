@@ -7,8 +7,11 @@ func init() {
 		serverCommands,
 		transactionCommands,
 		pubsubCommands,
+		aclCommands,
 		keyCommands,
 		stringCommands,
 		bitmapCommands,
+		hashCommands,
+		setCommands,
 	)
 }

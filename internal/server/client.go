@@ -1,7 +1,6 @@
 package server
 
 import (
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redoubt/redoubt/internal/acl"
 	"github.com/redoubt/redoubt/internal/command"
 	"github.com/redoubt/redoubt/internal/resp"
 )
@@ -50,13 +50,15 @@ type client struct {
 	name       string
 	db         int
 	authed     bool
-	user       string
+	user       *acl.User
+	executing  bool // its own command is running (under s.mu)
 	noTouch    bool
 	noEvict    bool
 	replyMode  string // "on", "off", "skip"
 	skipNext   bool
 	closeAfter bool
 	lastCmd    string
+	curCmd     string // the running command's name as the client spelled it (ACL LOG)
 	killed     atomic.Bool
 	lastActive atomic.Int64 // unix ms
 	softSince  time.Time    // when pending replies first exceeded the soft output limit
@@ -91,7 +93,7 @@ func (s *Server) serveConn(nc net.Conn) {
 		return
 	}
 	defer s.nclients.Add(-1)
-	c := &client{s: s, nc: nc, id: s.nextID.Add(1), born: time.Now(), replyMode: "on", user: "default", killCh: make(chan struct{})}
+	c := &client{s: s, nc: nc, id: s.nextID.Add(1), born: time.Now(), replyMode: "on", user: s.users.Default(), killCh: make(chan struct{})}
 	c.addr, c.laddr, c.fd = nc.RemoteAddr().String(), nc.LocalAddr().String(), connFD(nc)
 	if _, ok := nc.(*net.UnixConn); ok {
 		c.unix = true
@@ -112,7 +114,7 @@ func (s *Server) serveConn(nc net.Conn) {
 		nc.Close()
 		return
 	}
-	c.authed = s.requirePass() == ""
+	c.authed = !s.authRequired()
 	c.setLimits()
 	c.lastActive.Store(time.Now().UnixMilli())
 	s.clientsMu.Lock()
@@ -142,14 +144,15 @@ func (s *Server) serveConn(nc net.Conn) {
 // protectedModeDenied is Redis 7.0's reply to a remote client under protected mode.
 const protectedModeDenied = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
 
+// timeNow exists so describe's callers read one clock.
+func timeNow() time.Time { return time.Now() }
+
 // protectedRefuses applies protected mode: with it on and no password on the default user,
 // only loopback and unix-socket clients may connect, whatever bind says.
 func (s *Server) protectedRefuses(c *client) bool {
 	t := s.tun.get()
-	return t.protectedMode && t.requirePassword == "" && !c.IsLocal()
+	return t.protectedMode && s.users.Default().NoPass() && !c.IsLocal()
 }
-
-func (s *Server) requirePass() string { return s.tun.get().requirePassword }
 
 // setLimits applies Redis's request limits, much smaller before authentication
 // (CVE-2021-32675) so an anonymous peer cannot make the server allocate.
@@ -443,6 +446,13 @@ func (c *client) exec(args [][]byte, now time.Time) {
 		c.out.Error(rejection)
 	case !c.authed && spec.Flags&command.NoAuth == 0:
 		c.out.Error("NOAUTH Authentication required.")
+	case c.authed:
+		c.lastCmd = spec.Name // the ACL LOG entry's client info names the refused command
+		where := acl.Toplevel
+		if c.inMulti {
+			where = acl.Multi
+		}
+		c.checkACL(spec, args, where)
 	}
 	if spec == nil || c.out.Errors != errsBefore {
 		if c.inMulti {
@@ -481,6 +491,9 @@ func (c *client) run(spec *command.Spec, args [][]byte, now time.Time, inExec bo
 	s := c.s
 	errsBefore := c.out.Errors
 	c.lastCmd = spec.Name
+	c.curCmd = string(args[0])
+	c.executing = true
+	defer func() { c.executing = false }()
 	ctx := command.Ctx{Args: args, W: &c.out, DB: s.dbs[c.db], Now: now.UnixMilli(), Conn: c, Host: s, Spec: spec}
 	start := time.Now()
 	spec.Handler(&ctx)
@@ -520,7 +533,7 @@ func (c *client) Name() string      { return c.name }
 func (c *client) SetName(n string)  { c.name = n }
 func (c *client) DBIndex() int      { return c.db }
 func (c *client) Select(i int)      { c.db = i }
-func (c *client) User() string      { return c.user }
+func (c *client) User() string      { return c.user.Name() }
 func (c *client) SetNoTouch(b bool) { c.noTouch = b }
 func (c *client) NoTouch() bool     { return c.noTouch }
 func (c *client) SetNoEvict(b bool) { c.noEvict = b }
@@ -563,19 +576,24 @@ func (c *client) Reset() {
 	c.s.dropSubscriptions(c)
 	c.name, c.db, c.out.Proto = "", 0, 2
 	c.noTouch, c.noEvict, c.replyMode, c.skipNext = false, false, "on", false
-	c.authed = c.s.requirePass() == ""
-	c.user = "default"
+	c.authed = !c.s.authRequired()
+	c.user = c.s.users.Default()
 }
 
-// Authenticate checks a password for the default user in constant time. Without
-// requirepass the default user is "nopass" and, as in Redis, any password logs it in.
+// Authenticate checks credentials against the ACL users (SHA-256 hashes compared in
+// constant time) and records failures in ACL LOG.
 func (c *client) Authenticate(user, pass string) bool {
-	want := c.s.requirePass()
-	ok := user == "default" && (want == "" || subtle.ConstantTimeCompare([]byte(pass), []byte(want)) == 1)
-	if ok {
-		c.authed, c.user = true, user
+	u, ok := c.s.users.Authenticate(user, pass)
+	if !ok {
+		where := acl.Toplevel
+		if c.inMulti {
+			where = acl.Multi
+		}
+		c.s.acllog.AddAuthFailure(c.curCmd, where, user, c.describe(timeNow()))
+		return false
 	}
-	return ok
+	c.authed, c.user = true, u
+	return true
 }
 
 // describe formats the CLIENT LIST line with Redis 7.0's fields.
@@ -605,14 +623,19 @@ func (c *client) describe(now time.Time) string {
 		flags = "N"
 	}
 	qbuf := c.w - c.r
+	multi := -1
+	if c.inMulti {
+		multi = len(c.multiQueue)
+	}
 	cmd := c.lastCmd
 	if cmd == "" {
 		cmd = "NULL"
 	}
-	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=0 psub=0 ssub=0 multi=-1 qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d",
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d",
 		c.id, c.addr, c.laddr, c.fd, c.name, int(now.Sub(c.born).Seconds()),
-		(now.UnixMilli()-c.lastActive.Load())/1000, flags, c.db, qbuf, len(c.rbuf)-c.w,
-		len(c.rbuf), len(c.rbuf), len(c.rbuf)+cap(c.out.Buf), cmd, c.user, c.out.Proto)
+		(now.UnixMilli()-c.lastActive.Load())/1000, flags, c.db,
+		len(c.subs[0].names), len(c.subs[1].names), len(c.subs[2].names), multi, qbuf, len(c.rbuf)-c.w,
+		len(c.rbuf), len(c.rbuf), len(c.rbuf)+cap(c.out.Buf), cmd, c.user.Name(), c.out.Proto)
 }
 
 // connFD returns the socket's file descriptor for CLIENT LIST, or -1.

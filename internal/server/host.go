@@ -83,7 +83,7 @@ func (s *Server) KillClients(f command.KillFilter) int {
 		if f.ID != 0 && c.id != f.ID ||
 			f.Addr != "" && c.addr != f.Addr ||
 			f.LAddr != "" && c.laddr != f.LAddr ||
-			f.User != "" && c.user != f.User ||
+			f.User != "" && c.user.Name() != f.User ||
 			f.Type != "" && f.Type != "normal" ||
 			f.MaxAge > 0 && int64(now.Sub(c.born).Seconds()) < f.MaxAge ||
 			f.SkipMe && c.id == f.CallerID {
@@ -116,7 +116,7 @@ func (s *Server) Shutdown(mode string) string {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-func (s *Server) PasswordSet() bool { return s.requirePass() != "" }
+func (s *Server) PasswordSet() bool { return !s.users.Default().NoPass() }
 
 // DebugAllowed applies enable-debug-command: "yes" for everyone, "local" for loopback and
 // unix-socket clients only, "no" (the default) for nobody.

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/redoubt/redoubt/internal/acl"
 	"time"
 
 	"github.com/redoubt/redoubt/internal/command"
@@ -55,6 +56,10 @@ func (c *client) ExecMulti(ctx *command.Ctx) {
 	c.out.Array(len(q))
 	now := time.Unix(0, ctx.Now*int64(time.Millisecond))
 	for _, cmd := range q {
+		// Permissions are checked again: they may have changed since the command was queued.
+		if !c.checkACL(cmd.spec, cmd.args, acl.Multi) {
+			continue
+		}
 		c.run(cmd.spec, cmd.args, now, true)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/redoubt/redoubt/internal/acl"
 	"github.com/redoubt/redoubt/internal/command"
 	"log/slog"
 	"net"
@@ -58,6 +59,9 @@ type Server struct {
 
 	activeExpireOff atomic.Bool
 
+	users  *acl.Users
+	acllog *acl.Log
+
 	waiters      waiters // blocked and watching clients, under mu
 	pubsub       pubsub  // subscriptions, under mu
 	blockedCount int     // under mu
@@ -69,7 +73,7 @@ type Server struct {
 }
 
 // New creates a server from a loaded configuration.
-func New(cfg *config.Config, log *slog.Logger, version string) *Server {
+func New(cfg *config.Config, log *slog.Logger, version string) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		log:      log,
@@ -89,18 +93,28 @@ func New(cfg *config.Config, log *slog.Logger, version string) *Server {
 			s.Notify(db, command.NotifyExpired, "expired", key)
 		}
 	}
+	if err := s.setupUsers(); err != nil {
+		return nil, err
+	}
 	s.stats.init()
 	s.initWaiters()
 	s.pubsub.init()
 	s.tun.set(loadTunables(cfg))
 	cfg.OnSet(func(name string) error {
 		s.tun.set(loadTunables(cfg))
-		if name == "port" || name == "bind" {
+		switch name {
+		case "port", "bind":
 			return s.rebind(name)
+		case "requirepass":
+			s.users.SetDefaultPassword(cfg.String("requirepass"))
+		case "acllog-max-len":
+			s.acllog.SetMaxLen(int(cfg.Int("acllog-max-len")))
+		case "acl-pubsub-default":
+			s.users.SetPubsubDefault(cfg.String("acl-pubsub-default") == "allchannels")
 		}
 		return nil
 	})
-	return s
+	return s, nil
 }
 
 // Listen opens every configured listener.

@@ -111,7 +111,7 @@ func pubsubNumSub(kind SubKind) func(*Ctx) {
 func pubsubNumPat(c *Ctx) { c.W.Int(int64(ps(c).NumPat())) }
 
 func pubsubHelp(c *Ctx) {
-	writeHelp(c, "PUBSUB", []string{
+	WriteHelp(c, "PUBSUB", []string{
 		"CHANNELS [<pattern>]", "    Return the currently active channels matching a <pattern> (default: '*').",
 		"NUMPAT", "    Return number of subscriptions to patterns.",
 		"NUMSUB [<channel> ...]", "    Return the number of subscribers for the specified channels, excluding",

@@ -181,6 +181,17 @@ func (d *dict[V]) maybeShrink() {
 	}
 }
 
+// maintain does the background work Redis's serverCron does for a dict: it shrinks a table
+// left sparse by deletes and advances an incremental rehash by up to steps buckets.
+func (d *dict[V]) maintain(steps int) {
+	if !d.rehashing() {
+		d.maybeShrink()
+	}
+	if d.rehashing() {
+		d.rehashStep(steps)
+	}
+}
+
 // Random returns a random entry, or nil if empty. Like Redis it picks a random non-empty
 // bucket and then a random element of its chain, which is close to uniform at normal loads.
 func (d *dict[V]) Random() (string, *V) {

@@ -219,6 +219,13 @@ func (db *DB) Flush() int {
 	return n
 }
 
+// Maintain shrinks sparse tables and advances rehashing (activerehashing), so memory freed by
+// deletes returns without waiting for more writes.
+func (db *DB) Maintain() {
+	db.data.maintain(100)
+	db.expires.maintain(100)
+}
+
 // Swap exchanges the contents of two databases (SWAPDB).
 func Swap(a, b *DB) {
 	a.data, b.data = b.data, a.data

@@ -328,6 +328,7 @@ func (s *Server) cron() {
 			if !s.activeExpireOff.Load() {
 				s.activeExpire()
 			}
+			s.maintainTables()
 		}
 	}
 }
@@ -346,6 +347,18 @@ func (s *Server) activeExpire() {
 				break
 			}
 		}
+	}
+}
+
+// maintainTables runs the dicts' background resizing under the lock, a bounded step per db.
+func (s *Server) maintainTables() {
+	if !s.cfg.Bool("activerehashing") {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, db := range s.dbs {
+		db.Maintain()
 	}
 }
 

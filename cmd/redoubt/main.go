@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/redoubt/redoubt/internal/config"
+	"github.com/redoubt/redoubt/internal/hardening"
 	"github.com/redoubt/redoubt/internal/logging"
 	"github.com/redoubt/redoubt/internal/server"
 )
@@ -92,8 +93,14 @@ func run(argv []string) int {
 	} else {
 		log.Info("Configuration loaded")
 	}
-	if os.Geteuid() == 0 {
-		log.Warn("WARNING: running as root. Run Redoubt as a dedicated unprivileged user.")
+	if err := hardening.RootPolicy(os.Geteuid(), cfg.Bool("refuse-root"), cfg.String("run-as-user")); err != nil {
+		log.Warn(err.Error())
+		return 1
+	}
+	if path != "" {
+		if why := hardening.ExposedCredentials(path); why != "" && cfg.String("requirepass") != "" || why != "" && len(cfg.Lines("user")) > 0 {
+			log.Warn("WARNING: config file " + why)
+		}
 	}
 
 	if p := os.Getenv("REDOUBT_CPUPROFILE"); p != "" {
@@ -120,6 +127,18 @@ func run(argv []string) int {
 	if err := srv.Listen(); err != nil {
 		log.Warn(err.Error())
 		return 1
+	}
+	if os.Geteuid() == 0 {
+		if u := cfg.String("run-as-user"); u != "" {
+			// Bind first (ports below 1024 need root), then give root up for good.
+			if err := hardening.DropPrivileges(u); err != nil {
+				log.Warn("Failed to drop privileges: " + err.Error())
+				return 1
+			}
+			log.Info("Dropped privileges to user " + u)
+		} else {
+			log.Warn("WARNING: running as root. Run Redoubt as a dedicated unprivileged user, or set run-as-user (refuse-root yes forbids running as root).")
+		}
 	}
 	pidfile := cfg.String("pidfile")
 	if pidfile != "" {

@@ -96,6 +96,11 @@ func (s *Server) infoServer(b *strings.Builder) {
 	field(b, "executable", exe)
 	field(b, "config_file", s.cfg.File())
 	field(b, "io_threads_active", 0)
+	root := 0
+	if os.Geteuid() == 0 {
+		root = 1
+	}
+	field(b, "redoubt_running_as_root", root)
 }
 
 func (s *Server) infoClients(b *strings.Builder) {

@@ -94,8 +94,8 @@ func auth(c *Ctx) {
 		c.Err("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")
 		return
 	}
-	if !c.Conn.Authenticate(user, pass) {
-		c.Err("WRONGPASS invalid username-password pair or user is disabled.")
+	if msg := c.Conn.Authenticate(user, pass); msg != "" {
+		c.Err(msg)
 		return
 	}
 	c.W.OK()
@@ -138,9 +138,11 @@ func hello(c *Ctx) {
 		c.Err("ERR Client names cannot contain spaces, newlines or special characters.")
 		return
 	}
-	if doAuth && !c.Conn.Authenticate(user, pass) {
-		c.Err("WRONGPASS invalid username-password pair or user is disabled.")
-		return
+	if doAuth {
+		if msg := c.Conn.Authenticate(user, pass); msg != "" {
+			c.Err(msg)
+			return
+		}
 	}
 	if !doAuth && !c.Conn.Authenticated() {
 		c.Err("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")

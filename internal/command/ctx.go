@@ -38,8 +38,9 @@ type Conn interface {
 	CloseAfterReply()
 	// Reset returns the connection to its state just after connecting (RESET).
 	Reset()
-	// Authenticate checks credentials and switches the connection's user.
-	Authenticate(user, pass string) bool
+	// Authenticate checks credentials and switches the connection's user. It returns the
+	// error reply on failure ("" on success).
+	Authenticate(user, pass string) string
 	Authenticated() bool
 	// Describe formats the CLIENT LIST/INFO line of this connection.
 	Describe() string

@@ -19,24 +19,26 @@ type fakeConn struct {
 	mode    string
 }
 
-func (f *fakeConn) ID() int64                           { return f.id }
-func (f *fakeConn) Proto() int                          { return f.proto }
-func (f *fakeConn) SetProto(p int)                      { f.proto = p }
-func (f *fakeConn) Name() string                        { return f.name }
-func (f *fakeConn) SetName(n string)                    { f.name = n }
-func (f *fakeConn) DBIndex() int                        { return f.db }
-func (f *fakeConn) Select(i int)                        { f.db = i }
-func (f *fakeConn) User() string                        { return "default" }
-func (f *fakeConn) SetNoTouch(b bool)                   { f.noTouch = b }
-func (f *fakeConn) NoTouch() bool                       { return f.noTouch }
-func (f *fakeConn) SetNoEvict(bool)                     {}
-func (f *fakeConn) SetReplyMode(m string)               { f.mode = m }
-func (f *fakeConn) CloseAfterReply()                    { f.closed = true }
-func (f *fakeConn) Reset()                              { *f = fakeConn{id: f.id, proto: 2} }
-func (f *fakeConn) Authenticate(user, pass string) bool { return false }
-func (f *fakeConn) Authenticated() bool                 { return true }
-func (f *fakeConn) IsLocal() bool                       { return true }
-func (f *fakeConn) Describe() string                    { return "id=1" }
+func (f *fakeConn) ID() int64             { return f.id }
+func (f *fakeConn) Proto() int            { return f.proto }
+func (f *fakeConn) SetProto(p int)        { f.proto = p }
+func (f *fakeConn) Name() string          { return f.name }
+func (f *fakeConn) SetName(n string)      { f.name = n }
+func (f *fakeConn) DBIndex() int          { return f.db }
+func (f *fakeConn) Select(i int)          { f.db = i }
+func (f *fakeConn) User() string          { return "default" }
+func (f *fakeConn) SetNoTouch(b bool)     { f.noTouch = b }
+func (f *fakeConn) NoTouch() bool         { return f.noTouch }
+func (f *fakeConn) SetNoEvict(bool)       {}
+func (f *fakeConn) SetReplyMode(m string) { f.mode = m }
+func (f *fakeConn) CloseAfterReply()      { f.closed = true }
+func (f *fakeConn) Reset()                { *f = fakeConn{id: f.id, proto: 2} }
+func (f *fakeConn) Authenticate(user, pass string) string {
+	return "WRONGPASS invalid username-password pair or user is disabled."
+}
+func (f *fakeConn) Authenticated() bool { return true }
+func (f *fakeConn) IsLocal() bool       { return true }
+func (f *fakeConn) Describe() string    { return "id=1" }
 
 type fakeHost struct {
 	dbs   []*keyspace.DB

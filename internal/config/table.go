@@ -330,6 +330,8 @@ func init() {
 		// Redoubt's own host-hardening directives; Redis has no equivalent (docs/SECURITY.md).
 		boolean("refuse-root", "", immutable, false),
 		str("run-as-user", "", immutable|emptyIsNull, ""),
+		number("auth-max-failures", "", 0, 0, intMax, 10),
+		number("auth-lockout-seconds", "", 0, 1, 86400, 60),
 		special("user", "", kindFileOnly, sensitive, value{}),
 		special("loadmodule", "", kindFileOnly, 0, value{}),
 		special("sentinel", "", kindFileOnly, 0, value{}),
@@ -364,7 +366,7 @@ func init() {
 		"zset-max-listpack-value", "list-max-listpack-size", "set-max-intset-entries",
 		"list-compress-depth", "stream-node-max-bytes", "stream-node-max-entries",
 		"hll-sparse-max-bytes", "activerehashing", "active-expire-effort",
-		"refuse-root", "run-as-user",
+		"refuse-root", "run-as-user", "auth-max-failures", "auth-lockout-seconds",
 	)
 }
 
@@ -387,7 +389,7 @@ func directiveNamed(name string) *directive {
 
 // redoubtOnly names the directives Redoubt adds; Redis does not know them, so the
 // differential tests leave them out.
-var redoubtOnly = map[string]bool{"refuse-root": true, "run-as-user": true}
+var redoubtOnly = map[string]bool{"refuse-root": true, "run-as-user": true, "auth-max-failures": true, "auth-lockout-seconds": true}
 
 // MarkImplemented declares directives as handled by Redoubt, so that non-default values
 // are accepted from redis.conf, the command line and CONFIG SET. Packages call it from init

@@ -582,18 +582,29 @@ func (c *client) Reset() {
 
 // Authenticate checks credentials against the ACL users (SHA-256 hashes compared in
 // constant time) and records failures in ACL LOG.
-func (c *client) Authenticate(user, pass string) bool {
+func (c *client) Authenticate(user, pass string) string {
+	now := time.Now()
+	host := hostOf(c.addr)
+	where := acl.Toplevel
+	if c.inMulti {
+		where = acl.Multi
+	}
+	if c.s.authGuard.locked(host, now) {
+		c.s.acllog.AddAuthFailure(c.curCmd, where, user, c.describe(now))
+		return ErrAuthLocked
+	}
 	u, ok := c.s.users.Authenticate(user, pass)
 	if !ok {
-		where := acl.Toplevel
-		if c.inMulti {
-			where = acl.Multi
+		c.s.acllog.AddAuthFailure(c.curCmd, where, user, c.describe(now))
+		t := c.s.tun.get()
+		if c.s.authGuard.failed(host, now, t.authMaxFailures, time.Duration(t.authLockoutSec)*time.Second) {
+			c.s.log.Warn(fmt.Sprintf("Too many failed authentication attempts from %s: locked out", host))
 		}
-		c.s.acllog.AddAuthFailure(c.curCmd, where, user, c.describe(timeNow()))
-		return false
+		return acl.ErrWrongPass
 	}
+	c.s.authGuard.succeeded(host)
 	c.authed, c.user = true, u
-	return true
+	return ""
 }
 
 // describe formats the CLIENT LIST line with Redis 7.0's fields.

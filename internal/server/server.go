@@ -59,8 +59,9 @@ type Server struct {
 
 	activeExpireOff atomic.Bool
 
-	users  *acl.Users
-	acllog *acl.Log
+	users     *acl.Users
+	acllog    *acl.Log
+	authGuard authGuard
 
 	waiters      waiters // blocked and watching clients, under mu
 	pubsub       pubsub  // subscriptions, under mu

@@ -11,17 +11,19 @@ import (
 // tunables caches the directives read on every request, so the hot path does not take the
 // config lock or look names up. It is rebuilt whenever CONFIG SET changes anything.
 type tunables struct {
-	timeoutSec    int64
-	maxClients    int64
-	maxBulk       int64
-	queryBufLimit int64
-	outputLimit   outputLimit // the "normal" class of client-output-buffer-limit
-	pubsubLimit   outputLimit // the "pubsub" class
-	notifyFlags   string      // notify-keyspace-events as CONFIG GET prints it
-	slowlogSlower int64
-	slowlogMaxLen int
-	protectedMode bool
-	limits        keyspace.Limits
+	timeoutSec      int64
+	maxClients      int64
+	maxBulk         int64
+	queryBufLimit   int64
+	outputLimit     outputLimit // the "normal" class of client-output-buffer-limit
+	pubsubLimit     outputLimit // the "pubsub" class
+	notifyFlags     string      // notify-keyspace-events as CONFIG GET prints it
+	slowlogSlower   int64
+	slowlogMaxLen   int
+	protectedMode   bool
+	authMaxFailures int64
+	authLockoutSec  int64
+	limits          keyspace.Limits
 }
 
 // outputLimit is one class of client-output-buffer-limit: a hard cap, and a soft cap that
@@ -32,13 +34,15 @@ type outputLimit struct {
 
 func loadTunables(cfg *config.Config) *tunables {
 	t := &tunables{
-		timeoutSec:    cfg.Int("timeout"),
-		maxClients:    cfg.Int("maxclients"),
-		maxBulk:       cfg.Int("proto-max-bulk-len"),
-		queryBufLimit: cfg.Int("client-query-buffer-limit"),
-		slowlogSlower: cfg.Int("slowlog-log-slower-than"),
-		slowlogMaxLen: int(cfg.Int("slowlog-max-len")),
-		protectedMode: cfg.Bool("protected-mode"),
+		timeoutSec:      cfg.Int("timeout"),
+		maxClients:      cfg.Int("maxclients"),
+		maxBulk:         cfg.Int("proto-max-bulk-len"),
+		queryBufLimit:   cfg.Int("client-query-buffer-limit"),
+		slowlogSlower:   cfg.Int("slowlog-log-slower-than"),
+		slowlogMaxLen:   int(cfg.Int("slowlog-max-len")),
+		protectedMode:   cfg.Bool("protected-mode"),
+		authMaxFailures: cfg.Int("auth-max-failures"),
+		authLockoutSec:  cfg.Int("auth-lockout-seconds"),
 	}
 	t.outputLimit = parseOutputLimit(cfg.Strings("client-output-buffer-limit"), "normal")
 	t.pubsubLimit = parseOutputLimit(cfg.Strings("client-output-buffer-limit"), "pubsub")

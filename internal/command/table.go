@@ -13,5 +13,6 @@ func init() {
 		bitmapCommands,
 		hashCommands,
 		setCommands,
+		listCommands,
 	)
 }

@@ -164,7 +164,13 @@ func (l *loader) load(content string, depth int) error {
 			if d.flags&multiArg == 0 && len(argv) != 2 {
 				return l.fail(num, line, "wrong number of arguments")
 			}
-			v, msg := d.parse(argv[1:], l.w)
+			args := argv[1:]
+			if d.flags&multiArg != 0 && len(args) == 1 && strings.Contains(args[0], " ") {
+				// One quoted word holding several values ("--bind '127.0.0.1 ::1'" on the
+				// command line) is split on spaces, as Redis 7.0 splits it.
+				args = strings.Split(args[0], " ")
+			}
+			v, msg := d.parse(args, l.w)
 			if msg != "" {
 				return l.fail(num, line, msg)
 			}

@@ -142,7 +142,7 @@ func (s *Server) serveConn(nc net.Conn) {
 }
 
 // protectedModeDenied is Redis 7.0's reply to a remote client under protected mode.
-const protectedModeDenied = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+const protectedModeDenied = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
 
 // timeNow exists so describe's callers read one clock.
 func timeNow() time.Time { return time.Now() }
@@ -551,7 +551,8 @@ func (c *client) SetReplyMode(m string) {
 
 func (c *client) Authenticated() bool { return c.authed }
 
-// isLocal reports whether the peer is on this host (loopback or unix socket).
+// IsLocal applies Redis's notion of a local client: a unix socket, or exactly 127.0.0.1 or
+// ::1. Other loopback addresses (127.0.0.2) count as remote, as in Redis 7.0.
 func (c *client) IsLocal() bool {
 	if c.unix {
 		return true
@@ -561,7 +562,7 @@ func (c *client) IsLocal() bool {
 		return false
 	}
 	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return ip != nil && (ip.Equal(net.IPv4(127, 0, 0, 1)) || ip.Equal(net.IPv6loopback))
 }
 
 // kill closes the connection from another goroutine and wakes it if it is blocked.

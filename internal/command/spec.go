@@ -29,6 +29,9 @@ const (
 	NoMandatoryKeys
 	NoMulti
 	AllowBusy
+	// MovableKeys is derived, never declared: a key spec that is not index+range means the
+	// key positions depend on the arguments, and COMMAND INFO says so.
+	MovableKeys
 )
 
 var flagNames = []struct {
@@ -40,6 +43,7 @@ var flagNames = []struct {
 	{Stale, "stale"}, {SkipMonitor, "skip_monitor"}, {SkipSlowlog, "skip_slowlog"},
 	{Fast, "fast"}, {NoAuth, "no_auth"}, {MayReplicate, "may_replicate"},
 	{NoMandatoryKeys, "no_mandatory_keys"}, {NoMulti, "no_multi"}, {AllowBusy, "allow_busy"},
+	{MovableKeys, "movablekeys"},
 }
 
 // Names lists the flag names in Redis's order.
@@ -262,6 +266,11 @@ func finish(s *Spec, parent *Spec) {
 		c |= CatSlow
 	}
 	s.Categories = c
+	for _, k := range s.Keys {
+		if k.Keyword != "" || k.Keynum {
+			s.Flags |= MovableKeys
+		}
+	}
 	if len(s.Subs) > 0 {
 		s.subs = map[string]*Spec{}
 		for _, sub := range s.Subs {

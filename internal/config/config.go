@@ -7,6 +7,8 @@
 package config
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -81,7 +83,7 @@ func (c *Config) Get(patterns ...string) []string {
 				continue
 			}
 			seen[e.name] = true
-			out = append(out, p, e.d.format(c.vals[e.d.idx]))
+			out = append(out, p, e.d.shown(c.vals[e.d.idx]))
 			continue
 		}
 		for _, e := range names {
@@ -89,7 +91,7 @@ func (c *Config) Get(patterns ...string) []string {
 				continue
 			}
 			seen[e.name] = true
-			out = append(out, e.name, e.d.format(c.vals[e.d.idx]))
+			out = append(out, e.name, e.d.shown(c.vals[e.d.idx]))
 		}
 	}
 	return out
@@ -102,6 +104,18 @@ func (c *Config) Set(pairs ...string) error { return c.set(false, pairs) }
 // SetLocal is Set for a client on a Unix socket or the loopback interface, which
 // enable-protected-configs local lets change dir and dbfilename.
 func (c *Config) SetLocal(pairs ...string) error { return c.set(true, pairs) }
+
+// shown is what CONFIG GET prints: a secret (requirepass, masterauth, ...) is never echoed;
+// its SHA-256 is shown with ACL's "#" prefix, which tells whether one is set and which.
+// Redis prints the plaintext here; this is a deliberate difference (docs/SECURITY.md).
+func (d *directive) shown(v value) string {
+	s := d.format(v)
+	if d.flags&sensitive == 0 || s == "" {
+		return s
+	}
+	sum := sha256.Sum256([]byte(s))
+	return "#" + hex.EncodeToString(sum[:])
+}
 
 func setFailed(name, msg string) error {
 	return errors.New("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + msg)

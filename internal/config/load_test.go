@@ -100,7 +100,8 @@ func TestLoadValues(t *testing.T) {
 		{line: "shutdown-on-sigint", err: "argument(s) must be one of the following: default, save, nosave, now, force"},
 		// strings
 		{line: `logfile "/tmp/a b.log"`, name: "logfile", want: "/tmp/a b.log"},
-		{line: "requirepass s3cret", name: "requirepass", want: "s3cret"},
+		// CONFIG GET never echoes a secret: it shows its SHA-256 (sha256("s3cret")).
+		{line: "requirepass s3cret", name: "requirepass", want: "#1ec1c26b50d5d3c58d9583181af8076655fe00756bf7285940ba3670f99fcba0"},
 		{line: "requirepass a b", err: "wrong number of arguments"},
 		{line: "dbfilename a/b.rdb", err: "dbfilename can't be a path, just a filename"},
 		{line: `dbfilename a\b.rdb`, err: "dbfilename can't be a path, just a filename"},

@@ -467,6 +467,14 @@ func (c *client) exec(args [][]byte, now time.Time) {
 		s.stats.rejected(spec, c.out.LastErr)
 		return
 	}
+	if spec.Flags&command.DenyOOM != 0 && !s.makeRoom(now) {
+		c.out.Error(ErrOOM)
+		if c.inMulti {
+			c.multiErr = true
+		}
+		s.stats.rejected(spec, c.out.LastErr)
+		return
+	}
 	if c.queueIfMulti(spec, args) {
 		return
 	}

@@ -117,7 +117,7 @@ func (s *Server) infoClients(b *strings.Builder) {
 func (s *Server) infoMemory(b *strings.Builder) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	used := ms.HeapAlloc
+	used := uint64(s.mem.used(time.Now()))
 	field(b, "used_memory", used)
 	field(b, "used_memory_human", humanBytes(used))
 	rss := rssBytes()
@@ -161,7 +161,7 @@ func (s *Server) infoStats(b *strings.Builder) {
 	field(b, "total_net_output_bytes", st.netOutput.Load())
 	field(b, "rejected_connections", st.rejectedConns.Load())
 	field(b, "expired_keys", st.expiredKeys.Load())
-	field(b, "evicted_keys", 0)
+	field(b, "evicted_keys", s.infoEvicted())
 	field(b, "keyspace_hits", st.hits)
 	field(b, "keyspace_misses", st.misses)
 	field(b, "pubsub_channels", 0)

@@ -62,6 +62,7 @@ type Server struct {
 	users     *acl.Users
 	acllog    *acl.Log
 	authGuard authGuard
+	mem       memory // used_memory estimate and eviction counters, under mu
 
 	waiters      waiters // blocked and watching clients, under mu
 	pubsub       pubsub  // subscriptions, under mu

@@ -130,6 +130,7 @@ type proc struct {
 	name    string
 	cmd     *exec.Cmd
 	port    int
+	tlsPort int
 	addr    string
 	log     *logBuffer
 	done    chan struct{} // closed when the process has exited

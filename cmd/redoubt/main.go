@@ -45,6 +45,9 @@ func main() {
 }
 
 func run(argv []string) int {
+	if len(argv) > 0 && argv[0] == "gencert" {
+		return runGencert(argv[1:])
+	}
 	if len(argv) == 1 {
 		switch argv[0] {
 		case "-v", "--version":

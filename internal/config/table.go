@@ -331,6 +331,8 @@ func init() {
 		boolean("refuse-root", "", immutable, false),
 		str("run-as-user", "", immutable|emptyIsNull, ""),
 		number("auth-max-failures", "", 0, 0, intMax, 10),
+		str("tls-auth-clients-user", "", 0, "off"),
+		number("tls-auto-reload-interval", "", 0, 0, 86400, 10),
 		number("auth-lockout-seconds", "", 0, 1, 86400, 60),
 		special("user", "", kindFileOnly, sensitive, value{}),
 		special("loadmodule", "", kindFileOnly, 0, value{}),
@@ -367,6 +369,7 @@ func init() {
 		"list-compress-depth", "stream-node-max-bytes", "stream-node-max-entries",
 		"hll-sparse-max-bytes", "activerehashing", "active-expire-effort",
 		"refuse-root", "run-as-user", "auth-max-failures", "auth-lockout-seconds",
+		"tls-auth-clients-user", "tls-auto-reload-interval",
 	)
 }
 
@@ -389,7 +392,8 @@ func directiveNamed(name string) *directive {
 
 // redoubtOnly names the directives Redoubt adds; Redis does not know them, so the
 // differential tests leave them out.
-var redoubtOnly = map[string]bool{"refuse-root": true, "run-as-user": true, "auth-max-failures": true, "auth-lockout-seconds": true}
+var redoubtOnly = map[string]bool{"refuse-root": true, "run-as-user": true, "auth-max-failures": true, "auth-lockout-seconds": true,
+	"tls-auth-clients-user": true, "tls-auto-reload-interval": true}
 
 // MarkImplemented declares directives as handled by Redoubt, so that non-default values
 // are accepted from redis.conf, the command line and CONFIG SET. Packages call it from init

@@ -36,6 +36,7 @@ type client struct {
 	addr  string
 	laddr string
 	unix  bool
+	isTLS bool
 	born  time.Time
 	fd    int
 
@@ -106,6 +107,13 @@ func (s *Server) serveConn(nc net.Conn) {
 		}
 	}
 	c.out.Proto = 2
+	c.authed = !s.authRequired()
+	c.setLimits()
+	// The handshake comes first so that even the DENIED reply travels encrypted.
+	if !c.tlsHandshake() {
+		nc.Close()
+		return
+	}
 	if s.protectedRefuses(c) {
 		nc.SetWriteDeadline(time.Now().Add(time.Second))
 		io.WriteString(nc, protectedModeDenied)
@@ -114,8 +122,6 @@ func (s *Server) serveConn(nc net.Conn) {
 		nc.Close()
 		return
 	}
-	c.authed = !s.authRequired()
-	c.setLimits()
 	c.lastActive.Store(time.Now().UnixMilli())
 	s.clientsMu.Lock()
 	s.clients[c.id] = c

@@ -59,21 +59,25 @@ func (s *Server) makeRoom(now time.Time) bool {
 	volatile := policy[:9] == "volatile-"
 	samples := int(s.cfg.Int("maxmemory-samples"))
 	nowMs := now.UnixMilli()
+	// Like Redis's eviction time limit, one command evicts a bounded number of keys; having
+	// made progress it proceeds, and the following commands evict the rest.
+	evicted := 0
 	for tries := 0; used > limit && tries < 1000; tries++ {
 		victimDB, victim := s.pickVictim(policy, volatile, samples)
 		if victim == nil {
-			return false
+			return evicted > 0
 		}
 		db := s.dbs[victimDB]
 		if db.Delete(victim.Key, nowMs) {
 			s.mem.freed += victim.Size
 			s.mem.evicted++
+			evicted++
 			s.dirty++
 			s.Notify(victimDB, command.NotifyEvicted, "evicted", victim.Key)
 		}
 		used = s.mem.heap - s.mem.freed
 	}
-	return used <= limit
+	return used <= limit || evicted > 0
 }
 
 // pickVictim samples every database and returns the best candidate for the policy.

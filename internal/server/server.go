@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"github.com/redoubt/redoubt/internal/acl"
 	"github.com/redoubt/redoubt/internal/command"
+	"github.com/redoubt/redoubt/internal/tlsconf"
 	"log/slog"
 	"net"
 	"os"
@@ -45,6 +46,7 @@ type Server struct {
 
 	lnMu         sync.Mutex
 	tcpListeners []net.Listener
+	tlsListeners []net.Listener
 	unixListener net.Listener
 	unixPath     string
 	wg           sync.WaitGroup
@@ -63,6 +65,7 @@ type Server struct {
 	acllog    *acl.Log
 	authGuard authGuard
 	mem       memory // used_memory estimate and eviction counters, under mu
+	tls       *tlsconf.Manager
 
 	waiters      waiters // blocked and watching clients, under mu
 	pubsub       pubsub  // subscriptions, under mu
@@ -98,12 +101,18 @@ func New(cfg *config.Config, log *slog.Logger, version string) (*Server, error) 
 	if err := s.setupUsers(); err != nil {
 		return nil, err
 	}
+	if err := s.setupTLS(); err != nil {
+		return nil, err
+	}
 	s.stats.init()
 	s.initWaiters()
 	s.pubsub.init()
 	s.tun.set(loadTunables(cfg))
 	cfg.OnSet(func(name string) error {
 		s.tun.set(loadTunables(cfg))
+		if strings.HasPrefix(name, "tls-") && name != "tls-port" && name != "tls-auto-reload-interval" {
+			return s.reloadTLS(name)
+		}
 		switch name {
 		case "port", "bind":
 			return s.rebind(name)
@@ -125,8 +134,16 @@ func (s *Server) Listen() error {
 	if err != nil {
 		return err
 	}
+	tlsLns, err := s.listenTLSAll()
+	if err != nil {
+		for _, l := range tcp {
+			l.Close()
+		}
+		return err
+	}
 	s.lnMu.Lock()
 	s.tcpListeners = tcp
+	s.tlsListeners = tlsLns
 	s.lnMu.Unlock()
 	if path := s.cfg.String("unixsocket"); path != "" {
 		perm, err := strconv.ParseUint(s.cfg.String("unixsocketperm"), 8, 32)
@@ -140,7 +157,7 @@ func (s *Server) Listen() error {
 		s.unixPath = path
 		s.unixListener = ln
 	}
-	if len(tcp) == 0 && s.unixListener == nil {
+	if len(tcp) == 0 && len(tlsLns) == 0 && s.unixListener == nil {
 		return errors.New("Configured to not listen anywhere, exiting.")
 	}
 	return nil
@@ -253,7 +270,7 @@ func listenUnix(path string, perm os.FileMode) (net.Listener, error) {
 func (s *Server) listeners() []net.Listener {
 	s.lnMu.Lock()
 	defer s.lnMu.Unlock()
-	out := append([]net.Listener(nil), s.tcpListeners...)
+	out := append(append([]net.Listener(nil), s.tcpListeners...), s.tlsListeners...)
 	if s.unixListener != nil {
 		out = append(out, s.unixListener)
 	}

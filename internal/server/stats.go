@@ -16,6 +16,7 @@ type stats struct {
 	netInput      atomic.Int64
 	netOutput     atomic.Int64
 	expiredKeys   atomic.Int64
+	tlsConns      atomic.Int64
 
 	mu       sync.Mutex // guards errors, for CONFIG RESETSTAT from outside the lock
 	commands int64

@@ -95,6 +95,17 @@ func writeKeySpec(c *Ctx, k KeySpec) {
 	for _, n := range names {
 		w.Simple(n)
 	}
+	if k.Unknown() {
+		for _, step := range []string{"begin_search", "find_keys"} {
+			w.BulkString(step)
+			w.Map(2)
+			w.BulkString("type")
+			w.BulkString("unknown")
+			w.BulkString("spec")
+			w.Map(0)
+		}
+		return
+	}
 	w.BulkString("begin_search")
 	w.Map(2)
 	w.BulkString("type")
@@ -290,9 +301,12 @@ type KeyRef struct {
 // KeyPositions finds the keys in args using the key specs, the single source that COMMAND
 // GETKEYS and ACL both read, so the two can never disagree (the root of CVE-2023-41053).
 func (s *Spec) KeyPositions(args [][]byte) []KeyRef {
+	if s.GetKeys != nil {
+		return s.GetKeys(args)
+	}
 	var out []KeyRef
 	for _, k := range s.Keys {
-		if k.Flags&NotKey != 0 {
+		if k.Flags&NotKey != 0 || k.Unknown() {
 			continue
 		}
 		begin := 0

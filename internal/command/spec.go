@@ -152,6 +152,10 @@ type KeySpec struct {
 	Keynum    bool
 }
 
+// Unknown reports a spec whose keys cannot be located from the arguments (Redis's "unknown"
+// begin_search and find_keys): neither an index nor a keyword.
+func (k KeySpec) Unknown() bool { return k.BeginIndex == 0 && k.Keyword == "" }
+
 // Spec declares one command or subcommand.
 type Spec struct {
 	Name       string // lower case; subcommands are "parent|sub"
@@ -162,6 +166,9 @@ type Spec struct {
 	Tips       []string
 	Handler    func(*Ctx)
 	Subs       []*Spec
+	// GetKeys replaces the key specs for commands whose keys no spec can locate (SORT's
+	// STORE may come anywhere); KeyPositions, and so ACL, uses it.
+	GetKeys func(args [][]byte) []KeyRef
 	// VarKeyFlags gives the real key flags of a concrete call for key specs flagged
 	// VariableFlags (SET with or without GET, BITFIELD with or without writes).
 	VarKeyFlags func(args [][]byte) KeyFlags
@@ -267,7 +274,7 @@ func finish(s *Spec, parent *Spec) {
 	}
 	s.Categories = c
 	for _, k := range s.Keys {
-		if k.Keyword != "" || k.Keynum {
+		if k.Keyword != "" || k.Keynum || k.Unknown() {
 			s.Flags |= MovableKeys
 		}
 	}

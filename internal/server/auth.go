@@ -174,3 +174,10 @@ func (c *client) channelsAllowed() bool {
 	}
 	return true
 }
+
+// CanReadAllKeys is Redis's "full key access" test for SORT's BY and GET patterns, which
+// read keys named by the data: the user must be able to read the key "*".
+func (s *Server) CanReadAllKeys(user string) bool {
+	u := s.users.Get(user)
+	return u != nil && u.CheckKey([]byte("*"), command.RO|command.Access)
+}

@@ -14,5 +14,7 @@ func init() {
 		hashCommands,
 		setCommands,
 		listCommands,
+		hllCommands,
+		sortCommands,
 	)
 }

@@ -265,9 +265,10 @@ func raiseNoFile(t *testing.T, n uint64) {
 }
 
 func TestManyConnections(t *testing.T) {
-	const n = 2000
-	raiseNoFile(t, 2*n+512)
-	srv := startRedoubt(t) // after raising: the server inherits the limit
+	const n = 10000
+	// Each process (this test and the server, which inherits the limit) holds n sockets.
+	raiseNoFile(t, n+512)
+	srv := startRedoubt(t, "--maxclients", strconv.Itoa(n+100))
 	conns := make([]net.Conn, n)
 	t.Cleanup(func() {
 		for _, c := range conns {

@@ -16,5 +16,7 @@ func init() {
 		listCommands,
 		hllCommands,
 		sortCommands,
+		zsetCommands,
+		geoCommands,
 	)
 }

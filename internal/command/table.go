@@ -13,6 +13,7 @@ func init() {
 		bitmapCommands,
 		hashCommands,
 		setCommands,
+		streamCommands,
 		listCommands,
 		hllCommands,
 		sortCommands,

@@ -293,6 +293,18 @@ func Lookup(name []byte) *Spec {
 	if s, ok := table[string(name)]; ok { // fast path: clients send lower case
 		return s
 	}
+	// Clients such as redis-benchmark send upper case: fold into a stack buffer, which the
+	// compiler lets the map lookup use without allocating.
+	var buf [32]byte
+	if len(name) <= len(buf) {
+		for i, c := range name {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			buf[i] = c
+		}
+		return table[string(buf[:len(name)])]
+	}
 	return table[asciiLower(name)]
 }
 

@@ -4,7 +4,6 @@ package resp
 import (
 	"bytes"
 	"errors"
-	"strconv"
 )
 
 // Limits bound what a client may make the server hold. They are checked while parsing,
@@ -82,7 +81,7 @@ func (p *Parser) Parse(buf []byte) (args [][]byte, n int, err error) {
 			}
 			return nil, 0, ErrIncomplete
 		}
-		count, perr := strconv.ParseInt(string(line[1:]), 10, 64)
+		count, perr := parseLen(line[1:])
 		if perr != nil || count > 1<<31 {
 			return nil, 0, protoErr("invalid multibulk length")
 		}
@@ -98,7 +97,9 @@ func (p *Parser) Parse(buf []byte) (args [][]byte, n int, err error) {
 		}
 		p.pending = int(count)
 		p.bulkLen = -1
-		p.args = p.args[:0]
+		// Sized from the declared count only up to a small bound: a client-declared length
+		// never sizes an allocation beyond that.
+		p.args = make([][]byte, 0, min(count, 16))
 	}
 	for p.pending > 0 {
 		if p.bulkLen < 0 {
@@ -116,7 +117,7 @@ func (p *Parser) Parse(buf []byte) (args [][]byte, n int, err error) {
 				}
 				return nil, n, protoErr("expected '$', got '" + printable(got) + "'")
 			}
-			l, perr := strconv.ParseInt(string(line[1:]), 10, 64)
+			l, perr := parseLen(line[1:])
 			hard := p.Limits.HardMaxBulk
 			if hard == 0 {
 				hard = p.Limits.MaxBulk
@@ -179,6 +180,32 @@ func readLine(b []byte) (line []byte, adv int, ok bool) {
 		return nil, 0, false
 	}
 	return b[:i], i + 2, true
+}
+
+// errBadLen is parseLen's error; callers turn it into Redis's protocol error text.
+var errBadLen = errors.New("resp: bad length")
+
+// parseLen parses a *N or $N header number: an optional '-', then 1 to 18 digits, which
+// cannot overflow int64. It replaces strconv on the hot path (no string conversion).
+func parseLen(b []byte) (int64, error) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, errBadLen
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, errBadLen
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, nil
 }
 
 // partialLineLen is the length an unterminated line already has for certain: a trailing CR

@@ -681,16 +681,18 @@ func connFD(nc net.Conn) int {
 
 // pauseState implements CLIENT PAUSE: commands wait (outside the lock) until the deadline.
 type pauseState struct {
-	mu         sync.Mutex
-	until      int64 // unix ms; 0 = not paused
-	writesOnly bool
-	wake       chan struct{}
+	untilAtomic atomic.Int64 // mirrors until for the lock-free check
+	mu          sync.Mutex
+	until       int64 // unix ms; 0 = not paused
+	writesOnly  bool
+	wake        chan struct{}
 }
 
+// active is called between every two commands of a batch, so it reads an atomic and
+// consults the clock only while a pause is set.
 func (p *pauseState) active() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.until > time.Now().UnixMilli()
+	until := p.untilAtomic.Load()
+	return until != 0 && until > time.Now().UnixMilli()
 }
 
 // wait blocks the calling connection while a pause is in effect. In WRITE mode a client is
@@ -726,6 +728,7 @@ func (p *pauseState) set(until int64, writesOnly bool) {
 	if p.until < time.Now().UnixMilli() || until > p.until {
 		p.until = until
 	}
+	p.untilAtomic.Store(p.until)
 	p.writesOnly = writesOnly
 	if p.wake == nil {
 		p.wake = make(chan struct{})
@@ -736,6 +739,7 @@ func (p *pauseState) clear() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.until = 0
+	p.untilAtomic.Store(0)
 	if p.wake != nil {
 		close(p.wake)
 		p.wake = nil

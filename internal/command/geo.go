@@ -521,7 +521,7 @@ func geoSearchGeneric(c *Ctx, srcIdx int, flags int) {
 		return strings.Compare(a.Member, b.Member)
 	})
 	created := c.Lookup(storeKey) == nil
-	c.DB.Set(storeKey, keyspace.Object{Type: keyspace.TypeZSet, Val: zset.FromSorted(entries, zsetLimits(c)), Access: c.Now}, false)
+	c.DB.Set(storeKey, keyspace.Stamped(keyspace.Object{Type: keyspace.TypeZSet, Val: zset.FromSorted(entries, zsetLimits(c))}, c.Now), false)
 	if created {
 		c.Notify(NotifyNew, "new", storeKey)
 	}

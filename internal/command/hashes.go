@@ -96,7 +96,7 @@ func hashForWrite(c *Ctx, key string) (h *hash.Hash, created, ok bool) {
 // event (dbAdd), or signals the in-place change.
 func hashStore(c *Ctx, key string, h *hash.Hash, created bool) {
 	if created {
-		c.DB.Set(key, keyspace.Object{Type: keyspace.TypeHash, Val: h, Access: c.Now}, false)
+		c.DB.Set(key, keyspace.Stamped(keyspace.Object{Type: keyspace.TypeHash, Val: h}, c.Now), false)
 		c.Notify(NotifyNew, "new", key)
 		return
 	}

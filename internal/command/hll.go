@@ -68,7 +68,7 @@ func hllCheck(c *Ctx, o *keyspace.Object) bool {
 // hllCreate stores an empty HyperLogLog at key. Redis builds it as a raw string.
 func hllCreate(c *Ctx, key string) *keyspace.Object {
 	o := c.DB.Create(key)
-	*o = keyspace.Object{Type: keyspace.TypeString, Raw: true, Str: hll.New(), Access: c.Now}
+	*o = keyspace.Stamped(keyspace.Object{Type: keyspace.TypeString, Raw: true, Str: hll.New()}, c.Now)
 	return o
 }
 

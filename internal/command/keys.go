@@ -311,7 +311,7 @@ func copyCmd(c *Ctx) {
 		return
 	}
 	dup := o.Clone()
-	dup.Access = c.Now
+	dup.Touch(c.Now)
 	dst.Set(newkey, dup, false)
 	c.Host.Notify(dst.ID, NotifyNew, "new", newkey)
 	if at != -1 {
@@ -668,7 +668,7 @@ func objectIdletime(c *Ctx) {
 		return
 	}
 	// Redis's LRU clock ticks in whole seconds, so idle time is a difference of seconds.
-	c.W.Int(max(0, c.Now/1000-o.Access/1000))
+	c.W.Int(max(0, c.Now/1000-o.AccessMs()/1000))
 }
 
 // lfuInitVal is the counter Redis gives a new key under an LFU policy.
@@ -687,7 +687,7 @@ func objectFreq(c *Ctx) {
 	// Access and never since, decayed one step per lfu-decay-time minutes as Redis decays it.
 	freq := int64(lfuInitVal)
 	if decay, ok := ParseInt([]byte(configValue(c, "lfu-decay-time"))); ok && decay > 0 {
-		freq -= max(0, c.Now-o.Access) / 60000 / decay
+		freq -= max(0, c.Now-o.AccessMs()) / 60000 / decay
 	}
 	c.W.Int(max(0, freq))
 }

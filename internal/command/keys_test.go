@@ -126,7 +126,7 @@ func runKeySteps(t *testing.T, s *session, host Host, steps []kStep) {
 			s.now += ms
 			continue
 		case "!list":
-			s.host.dbs[s.conn.db].Set(args[1], keyspace.Object{Type: keyspace.TypeList, Access: s.now}, false)
+			s.host.dbs[s.conn.db].Set(args[1], keyspace.Stamped(keyspace.Object{Type: keyspace.TypeList}, s.now), false)
 			continue
 		case "!notouch":
 			s.conn.noTouch = true
@@ -899,7 +899,7 @@ func keysCompare(t *testing.T, o *oracle, s *session, lines []string) {
 			continue
 		case "!list":
 			o.do("RPUSH", args[1], "x")
-			s.host.dbs[s.conn.db].Set(args[1], keyspace.Object{Type: keyspace.TypeList, Access: s.now}, false)
+			s.host.dbs[s.conn.db].Set(args[1], keyspace.Stamped(keyspace.Object{Type: keyspace.TypeList}, s.now), false)
 			continue
 		case "!sorted":
 			if got, want := sortedArray(t, s.do(args[1:]...)), sortedArray(t, o.do(args[1:]...)); got != want {

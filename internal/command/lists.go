@@ -101,7 +101,7 @@ func listVal(o *keyspace.Object) *list.List { return o.Val.(*list.List) }
 // listCreate stores a new empty list at key.
 func listCreate(c *Ctx, key string) *list.List {
 	l := list.New()
-	c.DB.Set(key, keyspace.Object{Type: keyspace.TypeList, Val: l, Access: c.Now}, false)
+	c.DB.Set(key, keyspace.Stamped(keyspace.Object{Type: keyspace.TypeList, Val: l}, c.Now), false)
 	return l
 }
 

@@ -104,7 +104,7 @@ func setForWrite(c *Ctx, key string) (s *set.Set, created, ok bool) {
 // event (dbAdd), or signals the in-place change.
 func setStore(c *Ctx, key string, s *set.Set, created bool) {
 	if created {
-		c.DB.Set(key, keyspace.Object{Type: keyspace.TypeSet, Val: s, Access: c.Now}, false)
+		c.DB.Set(key, keyspace.Stamped(keyspace.Object{Type: keyspace.TypeSet, Val: s}, c.Now), false)
 		c.Notify(NotifyNew, "new", key)
 		return
 	}
@@ -430,7 +430,7 @@ func storeSetResult(c *Ctx, dst string, res *set.Set, event string) {
 		return
 	}
 	created := c.Lookup(dst) == nil
-	c.DB.Set(dst, keyspace.Object{Type: keyspace.TypeSet, Val: res, Access: c.Now}, false)
+	c.DB.Set(dst, keyspace.Stamped(keyspace.Object{Type: keyspace.TypeSet, Val: res}, c.Now), false)
 	c.W.Int(int64(res.Len()))
 	if created {
 		c.Notify(NotifyNew, "new", dst)

@@ -243,7 +243,7 @@ func sortGeneric(c *Ctx, readonly bool) {
 		}
 	}
 	if outLen > 0 {
-		c.DB.Set(storekey, keyspace.Object{Type: keyspace.TypeList, Val: dst, Access: c.Now}, false)
+		c.DB.Set(storekey, keyspace.Stamped(keyspace.Object{Type: keyspace.TypeList, Val: dst}, c.Now), false)
 		c.Notify(NotifyList, "sortstore", storekey)
 		c.Changed(int(outLen))
 	} else if c.DB.Delete(storekey, c.Now) {

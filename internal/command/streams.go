@@ -322,7 +322,7 @@ func xaddCmd(c *Ctx) {
 			c.W.Null()
 			return
 		}
-		c.DB.Set(key, keyspace.Object{Type: keyspace.TypeStream, Val: stream.New(), Access: c.Now}, false)
+		c.DB.Set(key, keyspace.Stamped(keyspace.Object{Type: keyspace.TypeStream, Val: stream.New()}, c.Now), false)
 		c.Notify(NotifyNew, "new", key)
 		o = c.Lookup(key)
 	}
@@ -1305,7 +1305,7 @@ func xgroupCmd(c *Ctx) {
 		}
 		if s == nil {
 			s = stream.New()
-			c.DB.Set(key, keyspace.Object{Type: keyspace.TypeStream, Val: s, Access: c.Now}, false)
+			c.DB.Set(key, keyspace.Stamped(keyspace.Object{Type: keyspace.TypeStream, Val: s}, c.Now), false)
 			c.Notify(NotifyNew, "new", key)
 		}
 		if s.CreateGroup(groupName, id, entriesRead) == nil {

@@ -79,7 +79,7 @@ var stringCommands = []*Spec{
 
 // newString builds a string value as SET and friends store it; only in-place edits mark it raw.
 func newString(c *Ctx, v []byte) keyspace.Object {
-	return keyspace.Object{Type: keyspace.TypeString, Str: v, Access: c.Now}
+	return keyspace.Stamped(keyspace.Object{Type: keyspace.TypeString, Str: v}, c.Now)
 }
 
 // unshareString gives o a buffer of its own with room for n bytes before it is edited in

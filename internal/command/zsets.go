@@ -309,7 +309,7 @@ func zaddApply(c *Ctx, key string, flags zset.AddFlags, ch bool, scores []float6
 		} else {
 			z = zset.New()
 		}
-		c.DB.Set(key, keyspace.Object{Type: keyspace.TypeZSet, Val: z, Access: c.Now}, false)
+		c.DB.Set(key, keyspace.Stamped(keyspace.Object{Type: keyspace.TypeZSet, Val: z}, c.Now), false)
 		c.Notify(NotifyNew, "new", key)
 	} else {
 		z = o.Val.(*zset.ZSet)
@@ -667,7 +667,7 @@ func zsetStoreResult(c *Ctx, dst string, sorted []zset.Entry, event string) {
 		return
 	}
 	created := c.Lookup(dst) == nil
-	c.DB.Set(dst, keyspace.Object{Type: keyspace.TypeZSet, Val: zset.FromSorted(sorted, zsetLimits(c)), Access: c.Now}, false)
+	c.DB.Set(dst, keyspace.Stamped(keyspace.Object{Type: keyspace.TypeZSet, Val: zset.FromSorted(sorted, zsetLimits(c))}, c.Now), false)
 	if created {
 		c.Notify(NotifyNew, "new", dst)
 	}

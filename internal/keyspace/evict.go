@@ -29,7 +29,7 @@ func (db *DB) SampleEviction(n int, volatile bool, size func(key string, o *Obje
 		if o == nil {
 			continue
 		}
-		out = append(out, Candidate{Key: key, Access: o.Access, Deadline: db.TTL(key), Size: size(key, o)})
+		out = append(out, Candidate{Key: key, Access: o.AccessMs(), Deadline: db.TTL(key), Size: size(key, o)})
 	}
 	return out
 }

@@ -15,10 +15,11 @@ func (l *listVal) Clone() any { return &listVal{items: append([]string{}, l.item
 type opaqueVal struct{ n int }
 
 func TestObjectClone(t *testing.T) {
-	s := Object{Type: TypeString, Raw: true, Str: []byte("hello"), Access: 42}
+	s := Object{Type: TypeString, Raw: true, Str: []byte("hello")}
+	s.Touch(42000)
 	c := s.Clone()
 	c.Str[0] = 'J'
-	if string(s.Str) != "hello" || string(c.Str) != "Jello" || !c.Raw || c.Access != 42 || c.Type != TypeString {
+	if string(s.Str) != "hello" || string(c.Str) != "Jello" || !c.Raw || c.AccessMs() != 42000 || c.Type != TypeString {
 		t.Fatalf("string clone shares memory or lost fields: %+v / %+v", s, c)
 	}
 	if !s.Cloneable() {

@@ -114,7 +114,7 @@ func New(cfg *config.Config, log *slog.Logger, version string) (*Server, error) 
 			return s.reloadTLS(name)
 		}
 		switch name {
-		case "port", "bind":
+		case "port", "bind", "tls-port":
 			return s.rebind(name)
 		case "requirepass":
 			s.users.SetDefaultPassword(cfg.String("requirepass"))
@@ -202,23 +202,56 @@ func (s *Server) listenTCPAll() ([]net.Listener, error) {
 // rebind applies CONFIG SET port/bind: the new sockets are opened first, so a failure leaves
 // the old ones serving and the SET is undone.
 func (s *Server) rebind(name string) error {
-	tcp, err := s.listenTCPAll()
-	if err != nil {
+	if name == "tls-port" && s.tls == nil && s.cfg.Int("tls-port") != 0 {
+		return errors.New("TLS was not configured at startup (no tls-port): restart with the tls-* directives")
+	}
+	// The config package adds "ERR CONFIG SET failed (possibly related to argument ...) - ".
+	failed := func(err error) error {
 		s.log.Warn(err.Error())
-		msg := "Unable to listen on this port"
 		if name == "bind" {
-			msg = "Failed to bind to specified addresses."
+			return errors.New("Failed to bind to specified addresses.")
 		}
-		return errors.New("ERR CONFIG SET failed (possibly related to argument '" + name + "') - " + msg)
+		return errors.New("Unable to listen on this port. Check server logs.")
 	}
 	s.lnMu.Lock()
-	old := s.tcpListeners
-	s.tcpListeners = tcp
+	oldTCP, oldTLS := s.tcpListeners, s.tlsListeners
 	s.lnMu.Unlock()
-	for _, ln := range old {
-		ln.Close()
+	tcp, tlsLns := oldTCP, oldTLS
+	var err error
+	if name != "tls-port" {
+		// The new sockets open before the old ones close, so a failure leaves the old
+		// ones serving.
+		if tcp, err = s.listenTCPAll(); err != nil {
+			return failed(err)
+		}
 	}
-	for _, ln := range tcp {
+	if name != "port" {
+		if tlsLns, err = s.listenTLSAll(); err != nil {
+			if name != "tls-port" {
+				for _, l := range tcp {
+					l.Close()
+				}
+			}
+			return failed(err)
+		}
+	}
+	s.lnMu.Lock()
+	s.tcpListeners, s.tlsListeners = tcp, tlsLns
+	s.lnMu.Unlock()
+	var started []net.Listener
+	if name != "tls-port" {
+		for _, ln := range oldTCP {
+			ln.Close()
+		}
+		started = append(started, tcp...)
+	}
+	if name != "port" {
+		for _, ln := range oldTLS {
+			ln.Close()
+		}
+		started = append(started, tlsLns...)
+	}
+	for _, ln := range started {
 		s.wg.Add(1)
 		go s.acceptLoop(ln)
 	}

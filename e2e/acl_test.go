@@ -1,6 +1,10 @@
 package e2e
 
 import (
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -99,4 +103,49 @@ func TestAuthPasswordsRESP2AndRESP3(t *testing.T) {
 	if got := c2.do("CONFIG", "GET", "requirepass"); strings.Contains(got, "$2\r\npw\r\n") {
 		t.Fatalf("CONFIG GET requirepass shows the plaintext: %q", got)
 	}
+}
+
+// TestConfigRewriteKeepsNoPlaintext: CONFIG REWRITE writes users as "user" lines with
+// SHA-256 hashes and leaves requirepass out, and a restart from the file restores them.
+func TestConfigRewriteKeepsNoPlaintext(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "redis.conf")
+	if err := os.WriteFile(conf, []byte("# my config\nrequirepass hunter2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	start := func() *proc {
+		port := freePort(t)
+		p := launch(t, "redoubt", redoubtBin, []string{conf, "--port", strconv.Itoa(port), "--bind", "127.0.0.1"})
+		p.port, p.addr = port, net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		if !p.log.waitFor("Ready to accept connections", startTimeout, p.done) {
+			t.Fatalf("no start:\n%s", p.log.String())
+		}
+		return p
+	}
+	p := start()
+	c := dial(t, p.addr)
+	checkACLCases(t, c, []aclCase{
+		{[]string{"AUTH", "hunter2"}, "+OK\r\n"},
+		{[]string{"ACL", "SETUSER", "app", "on", ">apppw", "~app:*", "+get"}, "+OK\r\n"},
+		{[]string{"CONFIG", "REWRITE"}, "+OK\r\n"},
+	})
+	data, _ := os.ReadFile(conf)
+	text := string(data)
+	if strings.Contains(text, "hunter2") || strings.Contains(text, "apppw") {
+		t.Fatalf("CONFIG REWRITE wrote a plaintext password:\n%s", text)
+	}
+	if !strings.Contains(text, "# my config") || !strings.Contains(text, "user default on") || !strings.Contains(text, "user app on") {
+		t.Fatalf("rewritten file lost comments or users:\n%s", text)
+	}
+	if st, _ := os.Stat(conf); st.Mode().Perm() != 0o600 {
+		t.Errorf("config file mode %04o", st.Mode().Perm())
+	}
+	p.kill()
+	p2 := start()
+	c2 := dial(t, p2.addr)
+	checkACLCases(t, c2, []aclCase{
+		{[]string{"AUTH", "hunter2"}, "+OK\r\n"},
+		{[]string{"AUTH", "app", "apppw"}, "+OK\r\n"},
+		{[]string{"GET", "other"}, nopermKey},
+	})
 }

@@ -25,6 +25,8 @@ type Config struct {
 	lines map[string][][]string // file-only directives, by name, in file order
 	file  string
 	hooks []func(name string) error
+	// userLines, when set, supplies the "user" lines CONFIG REWRITE writes (RewriteUsers).
+	userLines func() []string
 
 	// setMu serialises CONFIG SET and CONFIG REWRITE, so hooks can read the values being
 	// set through the ordinary getters while no other writer runs.

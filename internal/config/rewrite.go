@@ -37,13 +37,36 @@ func (c *Config) Rewrite() error {
 	if err != nil {
 		return rewriteError(err)
 	}
+	users := c.userLines
 	for _, d := range table {
-		if d.kind != kindFileOnly {
+		switch {
+		case d.kind == kindFileOnly && d.name == "user" && users != nil:
+			// ACL users are written as "user" lines (as Redis does without an aclfile),
+			// with password hashes only.
+			for _, line := range users() {
+				st.rewriteLine("user", line, true)
+			}
+			st.processed["user"] = true
+		case d.kind == kindFileOnly:
+		case d.name == "requirepass" && users != nil:
+			// The default user's line carries the password as a hash; writing requirepass
+			// would put the plaintext in the file.
+			st.processed[d.name] = true
+		default:
 			st.rewriteDirective(d, vals[d.idx])
 		}
 	}
 	st.blankOrphans()
 	return rewriteError(writeAtomically(file, st.content()))
+}
+
+// RewriteUsers makes CONFIG REWRITE write the ACL users as "user" lines from lines (each a
+// full "user <name> <rules>" line, passwords as hashes) and leave requirepass out. The
+// server registers it when users live in the config file rather than an aclfile.
+func (c *Config) RewriteUsers(lines func() []string) {
+	c.setMu.Lock()
+	defer c.setMu.Unlock()
+	c.userLines = lines
 }
 
 func rewriteError(err error) error {

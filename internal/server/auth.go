@@ -42,6 +42,9 @@ func (s *Server) setupUsers() error {
 	if pass := s.cfg.String("requirepass"); pass != "" {
 		s.users.SetDefaultPassword(pass)
 	}
+	if aclfile == "" {
+		s.cfg.RewriteUsers(s.users.List)
+	}
 	return nil
 }
 

@@ -42,7 +42,7 @@ REDIS_SERVER="$(command -v redis-server || true)"
 RAW_DIR=""
 REPORT_DIR=""
 QUICK=0
-RUN_TIMEOUT=600 # seconds, per redis-benchmark invocation
+RUN_TIMEOUT=300 # seconds, per redis-benchmark invocation (a hang guard)
 WAIT_QUIET=0
 REDOUBT_ENV=()
 QUIET_PCT=15
@@ -183,9 +183,12 @@ stop_server() {
 	PIDS=("${keep[@]}")
 }
 
+# running and not a zombie (a dead child stays signalable until it is waited for)
+running() { [[ -r /proc/$1/stat && $(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) != Z ]]; }
+
 alive() {
 	local name=$1 pid=$2
-	kill -0 "$pid" 2>/dev/null && return 0
+	running "$pid" && return 0
 	log "$name (pid $pid) died; log tail:"
 	tail -n 20 "$TMP/$name".*.log >&2 || true
 	die "$name died during the benchmark"
@@ -276,11 +279,28 @@ run_bench() { # run_bench NAME PORT CLIENTS PIPELINE N ROUND TEST
 	wait_quiet
 	cpu_snapshot "${!pid_var}"
 	before=$SNAP
-	if ! timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -t "$test" \
-		-n "$n" -c "$c" -P "$p" --csv >"$csv" 2>"$csv.err"; then
+	# In the background, watched: redis-benchmark waits forever on a server that died mid-run,
+	# and a crash should end the script at once, not after RUN_TIMEOUT.
+	timeout "$RUN_TIMEOUT" redis-benchmark -h 127.0.0.1 -p "$port" -t "$test" \
+		-n "$n" -c "$c" -P "$p" --csv >"$csv" 2>"$csv.err" &
+	local bpid=$! rc=0
+	PIDS=("$bpid" "${PIDS[@]}")
+	while running "$bpid"; do
+		if ! running "${!pid_var}"; then
+			kill "$bpid" 2>/dev/null || true
+			break
+		fi
+		sleep 0.25
+	done
+	wait "$bpid" || rc=$?
+	PIDS=("${PIDS[@]:1}")
+	if ! running "${!pid_var}"; then
 		cat "$csv.err" >&2
 		alive "$name" "${!pid_var}"
-		die "redis-benchmark failed against $name ($row $test round $round)"
+	fi
+	if ((rc != 0)); then
+		cat "$csv.err" >&2
+		die "redis-benchmark failed against $name ($row $test round $round), exit $rc"
 	fi
 	cpu_snapshot "${!pid_var}"
 	after=$SNAP
@@ -352,7 +372,7 @@ if ((MEMORY)); then
 		sleep 1
 		rss0=$(rss_bytes "$pid") used0=$(info_field "$port" used_memory)
 		log "memory: loading $KEYS keys into $name"
-		out=$(timeout "$RUN_TIMEOUT" redis-cli -h 127.0.0.1 -p "$port" --pipe <"$TMP/keys.resp" 2>&1) ||
+		out=$(timeout --foreground "$RUN_TIMEOUT" redis-cli -h 127.0.0.1 -p "$port" --pipe <"$TMP/keys.resp" 2>&1) ||
 			die "redis-cli --pipe failed against $name: $out"
 		grep -q "errors: 0," <<<"$out" || die "redis-cli --pipe reported errors against $name: $out"
 		sleep 2 # let the process settle (a Go GC cycle, jemalloc purge)

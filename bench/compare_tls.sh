@@ -19,7 +19,7 @@ p2=$(free_port); redis-server --port 0 --bind 127.0.0.1 --tls-port "$p2" "${tlsa
 sleep 1
 bench() { redis-benchmark --tls --cacert "$tmp/tls/ca.crt" --cert "$tmp/tls/bench.crt" --key "$tmp/tls/bench.key" \
   -h 127.0.0.1 -p "$1" -t set,get -n "$n" -c 50 --csv | tail -n +2 | tr -d '"' | cut -d, -f1,2; }
-for r in $(seq "$rounds"); do
+for _ in $(seq "$rounds"); do
   bench "$p1" | sed 's/^/redoubt,/' >>"$tmp/res"
   bench "$p2" | sed 's/^/redis,/' >>"$tmp/res"
 done

@@ -189,38 +189,10 @@ func hmgetCmd(c *Ctx) {
 }
 
 func hdelCmd(c *Ctx) {
-	key := c.Key(1)
-	o, ok := c.LookupType(key, keyspace.TypeHash)
-	if !ok {
-		return
-	}
-	if o == nil {
-		c.W.Int(0)
-		return
-	}
-	h := o.Val.(*hash.Hash)
-	deleted, removed := 0, false
-	for _, f := range c.Args[2:] {
-		if h.Delete(f) {
-			deleted++
-			if h.Len() == 0 {
-				c.DB.Delete(key, c.Now)
-				removed = true
-				break
-			}
-		}
-	}
-	if deleted > 0 {
-		if !removed {
-			c.DB.Modified(key)
-		}
-		c.Notify(NotifyHash, "hdel", key)
-		if removed {
-			c.Notify(NotifyGeneric, "del", key)
-		}
-		c.Changed(deleted)
-	}
-	c.W.Int(int64(deleted))
+	removeMembers(c, keyspace.TypeHash, NotifyHash, "hdel", func(val any, m []byte) (bool, int) {
+		h := val.(*hash.Hash)
+		return h.Delete(m), h.Len()
+	})
 }
 
 func hlenCmd(c *Ctx) {

@@ -151,38 +151,10 @@ func saddCmd(c *Ctx) {
 }
 
 func sremCmd(c *Ctx) {
-	key := c.Key(1)
-	o, ok := c.LookupType(key, keyspace.TypeSet)
-	if !ok {
-		return
-	}
-	if o == nil {
-		c.W.Int(0)
-		return
-	}
-	s := o.Val.(*set.Set)
-	deleted, removed := 0, false
-	for _, m := range c.Args[2:] {
-		if s.Remove(m) {
-			deleted++
-			if s.Len() == 0 {
-				c.DB.Delete(key, c.Now)
-				removed = true
-				break
-			}
-		}
-	}
-	if deleted > 0 {
-		if !removed {
-			c.DB.Modified(key)
-		}
-		c.Notify(NotifySet, "srem", key)
-		if removed {
-			c.Notify(NotifyGeneric, "del", key)
-		}
-		c.Changed(deleted)
-	}
-	c.W.Int(int64(deleted))
+	removeMembers(c, keyspace.TypeSet, NotifySet, "srem", func(val any, m []byte) (bool, int) {
+		s := val.(*set.Set)
+		return s.Remove(m), s.Len()
+	})
 }
 
 func smoveCmd(c *Ctx) {

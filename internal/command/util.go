@@ -21,3 +21,40 @@ func MemoryUsage(key string, o *keyspace.Object) int64 {
 	}
 	return n
 }
+
+// removeMembers is the shape of HDEL and SREM: remove each argument from the aggregate at
+// key (remove reports whether it was there and the length left), delete the key when it
+// empties (Redis never keeps empty aggregates), notify, count changes, reply the count.
+func removeMembers(c *Ctx, t keyspace.Type, class byte, event string, remove func(val any, m []byte) (bool, int)) {
+	key := c.Key(1)
+	o, ok := c.LookupType(key, t)
+	if !ok {
+		return
+	}
+	if o == nil {
+		c.W.Int(0)
+		return
+	}
+	deleted, emptied := 0, false
+	for _, m := range c.Args[2:] {
+		if gone, left := remove(o.Val, m); gone {
+			deleted++
+			if left == 0 {
+				c.DB.Delete(key, c.Now)
+				emptied = true
+				break
+			}
+		}
+	}
+	if deleted > 0 {
+		if !emptied {
+			c.DB.Modified(key)
+		}
+		c.Notify(class, event, key)
+		if emptied {
+			c.Notify(NotifyGeneric, "del", key)
+		}
+		c.Changed(deleted)
+	}
+	c.W.Int(int64(deleted))
+}

@@ -444,16 +444,29 @@ func hrandfieldCmd(c *Ctx) {
 }
 
 func hscanCmd(c *Ctx) {
+	scanAggregate(c, keyspace.TypeHash, func(val any, cursor uint64, opt scanOpts) (next uint64, out []string) {
+		next = val.(*hash.Hash).Scan(cursor, opt.count, func(f, v string) {
+			if opt.matches(f) {
+				out = append(out, f, v)
+			}
+		})
+		return next, out
+	})
+}
+
+// scanAggregate is the shape of HSCAN, SSCAN and ZSCAN: parse the cursor, look the key up,
+// parse the options, and let scan walk the value and collect the reply's strings.
+func scanAggregate(c *Ctx, t keyspace.Type, scan func(val any, cursor uint64, opt scanOpts) (uint64, []string)) {
 	cursor, ok := parseCursor(c.Args[2])
 	if !ok {
 		c.Err(errBadCursor)
 		return
 	}
-	h, ok := hashForRead(c, c.Key(1))
+	o, ok := c.ReadType(c.Key(1), t)
 	if !ok {
 		return
 	}
-	if h == nil {
+	if o == nil {
 		c.W.Raw([]byte(emptyScan))
 		return
 	}
@@ -461,12 +474,7 @@ func hscanCmd(c *Ctx) {
 	if !ok {
 		return
 	}
-	var out []string
-	next := h.Scan(cursor, opt.count, func(f, v string) {
-		if opt.matches(f) {
-			out = append(out, f, v)
-		}
-	})
+	next, out := scan(o.Val, cursor, opt)
 	writeScanReply(c, next, out)
 }
 

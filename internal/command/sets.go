@@ -594,28 +594,12 @@ func diffByLookup(sets []*set.Set) bool {
 }
 
 func sscanCmd(c *Ctx) {
-	cursor, ok := parseCursor(c.Args[2])
-	if !ok {
-		c.Err(errBadCursor)
-		return
-	}
-	s, ok := setForRead(c, c.Key(1))
-	if !ok {
-		return
-	}
-	if s == nil {
-		c.W.Raw([]byte(emptyScan))
-		return
-	}
-	opt, ok := parseScanOpts(c, 3)
-	if !ok {
-		return
-	}
-	var out []string
-	next := s.Scan(cursor, opt.count, func(m set.Member) {
-		if str := m.String(); opt.matches(str) {
-			out = append(out, str)
-		}
+	scanAggregate(c, keyspace.TypeSet, func(val any, cursor uint64, opt scanOpts) (next uint64, out []string) {
+		next = val.(*set.Set).Scan(cursor, opt.count, func(m set.Member) {
+			if str := m.String(); opt.matches(str) {
+				out = append(out, str)
+			}
+		})
+		return next, out
 	})
-	writeScanReply(c, next, out)
 }

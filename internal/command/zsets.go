@@ -1242,30 +1242,15 @@ func zrandmemberCmd(c *Ctx) {
 }
 
 func zscanCmd(c *Ctx) {
-	cursor, ok := parseCursor(c.Args[2])
-	if !ok {
-		c.Err(errBadCursor)
-		return
-	}
-	z, ok := zsetForRead(c, c.Key(1))
-	if !ok {
-		return
-	}
-	if z == nil {
-		c.W.Raw([]byte(emptyScan))
-		return
-	}
-	opt, ok := parseScanOpts(c, 3)
-	if !ok {
-		return
-	}
-	var out []string
-	var buf []byte
-	next := z.Scan(cursor, opt.count, func(m string, s float64) {
-		if opt.matches(m) {
-			buf = z.FormatScanScore(buf[:0], s)
-			out = append(out, m, string(buf))
-		}
+	scanAggregate(c, keyspace.TypeZSet, func(val any, cursor uint64, opt scanOpts) (next uint64, out []string) {
+		z := val.(*zset.ZSet)
+		var buf []byte
+		next = z.Scan(cursor, opt.count, func(m string, s float64) {
+			if opt.matches(m) {
+				buf = z.FormatScanScore(buf[:0], s)
+				out = append(out, m, string(buf))
+			}
+		})
+		return next, out
 	})
-	writeScanReply(c, next, out)
 }

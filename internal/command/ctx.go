@@ -137,6 +137,9 @@ type Ctx struct {
 	Hits, Misses int
 	// Blocked is set by Block; the server parks the client and re-runs the command.
 	Blocked *BlockRequest
+	// Rerun marks the server re-running a parked blocking command after a key was written;
+	// NoBlock marks a command run by EXEC, where Block answers at once.
+	Rerun, NoBlock bool
 }
 
 // BlockRequest asks the server to park the client until one of Keys is written or the

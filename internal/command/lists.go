@@ -749,6 +749,9 @@ func listBpop(c *Ctx, front bool) {
 	keys := c.Args[1 : len(c.Args)-1]
 	for _, k := range keys {
 		key := string(k)
+		if c.Rerun && listOtherType(c, key) {
+			continue // Redis keeps a parked client waiting when a key changes type
+		}
 		o, ok := c.LookupType(key, keyspace.TypeList)
 		if !ok {
 			return
@@ -787,16 +790,30 @@ func listBmove(c *Ctx, from, to bool, timeout []byte) {
 	if !ok {
 		return
 	}
+	if c.Rerun && listOtherType(c, c.Key(1)) {
+		c.Block([]string{c.Key(1)}, deadline, listNullArray)
+		return
+	}
 	o, ok := c.LookupType(c.Key(1), keyspace.TypeList)
 	if !ok {
 		return
 	}
 	if o == nil {
+		if c.NoBlock {
+			c.W.Null() // inside MULTI Redis answers like LMOVE on a missing key
+			return
+		}
 		// Redis answers a timed-out BLMOVE with a null array, as every blocked list command.
 		c.Block([]string{c.Key(1)}, deadline, listNullArray)
 		return
 	}
 	listMove(c, from, to)
+}
+
+// listOtherType reports whether key holds a value that is not a list.
+func listOtherType(c *Ctx, key string) bool {
+	o := c.Lookup(key)
+	return o != nil && o.Type != keyspace.TypeList
 }
 
 func listNullArray(w *resp.Writer) { w.NullArray() }

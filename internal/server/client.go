@@ -508,7 +508,7 @@ func (c *client) run(spec *command.Spec, args [][]byte, now time.Time, inExec bo
 	c.curCmd = string(args[0])
 	c.executing = true
 	defer func() { c.executing = false }()
-	ctx := command.Ctx{Args: args, W: &c.out, DB: s.dbs[c.db], Now: now.UnixMilli(), Conn: c, Host: s, Spec: spec}
+	ctx := command.Ctx{Args: args, W: &c.out, DB: s.dbs[c.db], Now: now.UnixMilli(), Conn: c, Host: s, Spec: spec, NoBlock: inExec}
 	start := time.Now()
 	spec.Handler(&ctx)
 	if ctx.Blocked != nil {

@@ -118,7 +118,7 @@ func (s *Server) serveReady(now time.Time) {
 			}
 			c := b.c
 			mark := len(c.out.Buf)
-			ctx := command.Ctx{Args: b.args, W: &c.out, DB: s.dbs[b.db], Now: now.UnixMilli(), Conn: c, Host: s, Spec: b.spec}
+			ctx := command.Ctx{Args: b.args, W: &c.out, DB: s.dbs[b.db], Now: now.UnixMilli(), Conn: c, Host: s, Spec: b.spec, Rerun: true}
 			b.spec.Handler(&ctx)
 			s.dirty += int64(ctx.Dirty)
 			if ctx.Blocked != nil {

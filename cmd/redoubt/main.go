@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/redoubt/redoubt/internal/config"
@@ -26,6 +27,8 @@ var version = "0.1.0"
 
 const usage = `Usage: redoubt [/path/to/redis.conf] [options] [-]
        redoubt - (read config from stdin)
+       redoubt check-security [/path/to/redis.conf] [options]
+       redoubt gencert [--dir DIR] [--client NAME ...] [--host NAME ...]
        redoubt -v or --version
        redoubt -h or --help
 
@@ -47,6 +50,9 @@ func main() {
 func run(argv []string) int {
 	if len(argv) > 0 && argv[0] == "gencert" {
 		return runGencert(argv[1:])
+	}
+	if len(argv) > 0 && argv[0] == "check-security" {
+		return runCheckSecurity(argv[1:])
 	}
 	if len(argv) == 1 {
 		switch argv[0] {
@@ -176,6 +182,28 @@ func run(argv []string) int {
 	}
 	log.Warn("Redoubt is now ready to exit, bye bye...")
 	return 0
+}
+
+// runCheckSecurity reviews a configuration (the same arguments as the server) and prints
+// one line per finding; it exits 1 when a finding is high severity, so scripts can gate on it.
+func runCheckSecurity(argv []string) int {
+	path, args := "", argv
+	if len(argv) > 0 && !strings.HasPrefix(argv[0], "-") {
+		path, args = argv[0], argv[1:]
+	}
+	cfg, err := config.Load(path, args, version)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	code := 0
+	for _, f := range hardening.Audit(cfg, path, os.Geteuid()) {
+		fmt.Printf("%-6s %-14s %s\n", strings.ToUpper(f.Severity), f.Check, f.Detail)
+		if f.Severity == "high" {
+			code = 1
+		}
+	}
+	return code
 }
 
 // writePidfile writes the pid owner-only: other users have no business signalling us.

@@ -1,0 +1,194 @@
+package scripting
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redoubt/redoubt/internal/resp"
+)
+
+func run(e *Engine, script string) string {
+	w := &resp.Writer{Proto: 2}
+	e.Run(script, nil, nil, func(args [][]byte, proto int, pcall bool) []byte { return []byte("+OK\r\n") }, w)
+	return string(w.Buf)
+}
+
+func mustErr(t *testing.T, e *Engine, script, want string) {
+	t.Helper()
+	got := run(e, script)
+	if !strings.HasPrefix(got, "-") || !strings.Contains(got, want) {
+		t.Errorf("%q: got %q, want error containing %q", script, got, want)
+	}
+}
+
+func TestEscapes(t *testing.T) {
+	e := New()
+	mustErr(t, e, "return os.execute('id')", "nonexistent global variable 'os'")
+	mustErr(t, e, "return io.open('/etc/passwd')", "nonexistent global variable 'io'")
+	mustErr(t, e, "return package.loadlib('/lib/x.so','f')", "nonexistent global variable 'package'")
+	mustErr(t, e, "return require('os')", "nonexistent global variable 'require'")
+	mustErr(t, e, "return dofile('/etc/passwd')", "nonexistent global variable 'dofile'")
+	mustErr(t, e, "return loadfile('/etc/passwd')", "nonexistent global variable 'loadfile'")
+	mustErr(t, e, "return getfenv(1)", "nonexistent global variable 'getfenv'")
+	mustErr(t, e, "return setfenv(1, {})", "nonexistent global variable 'setfenv'")
+	mustErr(t, e, "return debug.getinfo(1)", "nonexistent global variable 'debug'")
+	mustErr(t, e, "return loadstring('return os.execute')()", "nonexistent global variable 'os'")
+	mustErr(t, e, "return string.dump(function() end)", "dump")
+	mustErr(t, e, "x = 1", "Attempt to modify a readonly table")
+	mustErr(t, e, "_G.x = 1", "Attempt to modify a readonly table")
+	mustErr(t, e, "return string.rep('x', 1024*1024*1024)", "too large")
+	mustErr(t, e, "return string.rep('xx', 2^40)", "too large")
+	mustErr(t, e, "local function f(n) return 1 + f(n+1) end return f(1)", "stack overflow")
+	mustErr(t, e, "local t = setmetatable({}, {__index=function(t,k) return t[k] end}) return t.x", "")
+	mustErr(t, e, "local co = coroutine.wrap(function() return os end) return co()", "nonexistent global variable 'os'")
+}
+
+// A script must not be able to leave state behind for the next one (CVE-2022-24735 class).
+func TestNoStateLeak(t *testing.T) {
+	e := New()
+	attacks := []string{
+		"rawset(_G, 'evil', 1)",
+		"getmetatable(_G).__newindex = nil; evil = 1",
+		"redis.call = function() return 'pwned' end",
+		"string.rep = function() return 'pwned' end",
+		"getmetatable('').__index = {rep = function() return 'pwned' end}",
+		"getmetatable('').__index.rep = function() return 'pwned' end",
+		"local mt = getmetatable(''); mt.__add = function() return 1 end",
+		"cjson.encode = function() return 'pwned' end",
+		"bit.band = nil",
+		"table.insert = nil",
+		"KEYS[1] = 'pwned'",
+		"redis.setresp(3)",
+	}
+	for _, a := range attacks {
+		run(e, a)
+		checks := map[string]string{
+			"return type(evil)":                                     "nonexistent global variable 'evil'",
+			"return redis.call('ping')":                             "+OK\r\n",
+			"return string.rep('a', 3)":                             "$3\r\naaa\r\n",
+			"return ('a'):rep(2)":                                   "$2\r\naa\r\n",
+			"return cjson.encode({1})":                              "$3\r\n[1]\r\n",
+			"return bit.band(3, 1)":                                 ":1\r\n",
+			"local t = {} table.insert(t, 1) return #t":             ":1\r\n",
+			"return {true}":                                         "*1\r\n:1\r\n",
+			"return tostring(pcall(function() return 'a' + 1 end))": "$5\r\nfalse\r\n",
+		}
+		for s, want := range checks {
+			if got := run(e, s); !strings.Contains(got, want) {
+				t.Errorf("after %q: %q = %q, want %q", a, s, got, want)
+			}
+		}
+	}
+	w := &resp.Writer{Proto: 2}
+	e.Run("return KEYS[1]", [][]byte{[]byte("k")}, nil, nil, w)
+	if string(w.Buf) != "$1\r\nk\r\n" {
+		t.Errorf("KEYS leaked: %q", w.Buf)
+	}
+}
+
+func TestInfiniteLoopHardLimit(t *testing.T) {
+	e := New()
+	e.HardLimit = 200 * time.Millisecond
+	start := time.Now()
+	got := run(e, "while true do end")
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("took %v", d)
+	}
+	if !strings.Contains(got, "execution time limit") {
+		t.Fatalf("got %q", got)
+	}
+	if got := run(e, "return 1"); got != ":1\r\n" {
+		t.Fatalf("engine unusable after timeout: %q", got)
+	}
+}
+
+func TestKillAndBusy(t *testing.T) {
+	e := New()
+	e.TimeLimit = 50 * time.Millisecond
+	done := make(chan string)
+	go func() { done <- run(e, "local i = 0 while true do i = i + 1 end") }()
+	deadline := time.Now().Add(2 * time.Second)
+	for !e.Busy() {
+		if time.Now().After(deadline) {
+			t.Fatal("never busy")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !e.Kill() {
+		t.Fatal("kill failed")
+	}
+	select {
+	case got := <-done:
+		if !strings.Contains(got, "Script killed by user with SCRIPT KILL") {
+			t.Fatalf("got %q", got)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("script not killed")
+	}
+	if e.Running() || e.Kill() {
+		t.Fatal("still running")
+	}
+	if got := run(e, "return 2"); got != ":2\r\n" {
+		t.Fatalf("after kill: %q", got)
+	}
+}
+
+func TestKillInsideCoroutine(t *testing.T) {
+	e := New()
+	e.HardLimit = 200 * time.Millisecond
+	start := time.Now()
+	got := run(e, "local co = coroutine.create(function() while true do end end) coroutine.resume(co)")
+	if time.Since(start) > 3*time.Second || !strings.HasPrefix(got, "-") {
+		t.Fatalf("coroutine loop not stopped: %q after %v", got, time.Since(start))
+	}
+}
+
+func TestEvalSHAAndLoad(t *testing.T) {
+	e := New()
+	sha, errText := e.Load("return 'x'")
+	if errText != "" || sha != SHA1Hex("return 'x'") || !e.Exists(sha) {
+		t.Fatal("load failed")
+	}
+	w := &resp.Writer{Proto: 2}
+	if !e.RunSHA(strings.ToUpper(sha), nil, nil, nil, w) || string(w.Buf) != "$1\r\nx\r\n" {
+		t.Fatalf("runsha: %q", w.Buf)
+	}
+	if _, errText := e.Load("return +"); !strings.HasPrefix(errText, "ERR Error compiling script (new function): user_script:1:") {
+		t.Fatalf("compile error: %q", errText)
+	}
+	e.Flush()
+	if e.Exists(sha) || e.RunSHA(sha, nil, nil, nil, w) {
+		t.Fatal("flush")
+	}
+}
+
+func BenchmarkRunSmall(b *testing.B) {
+	e := New()
+	w := &resp.Writer{Proto: 2}
+	for i := 0; i < b.N; i++ {
+		w.Reset()
+		e.Run("return ARGV[1]", nil, [][]byte{[]byte("x")}, nil, w)
+	}
+}
+
+func TestDeepRecursionVariants(t *testing.T) {
+	e := New()
+	for _, s := range []string{
+		"local function f() return pcall(f) end return tostring(f())",
+		"local t = setmetatable({}, {__index=function(t,k) return t[k] end}) return t.x",
+		"local function f(s) return (string.gsub(s, '.', function(c) return f(c) end)) end return f('ab')",
+		"local t = setmetatable({}, {__tostring=function(t) return tostring(t) end}) return tostring(t)",
+		"local function f(n) return cjson.decode(string.rep('[', n) .. string.rep(']', n)) end return #f(5000) and 1",
+		"local t = {} local cur = t for i=1,5000 do cur[1] = {} cur = cur[1] end return cjson.encode(t)",
+		"local t = {} local cur = t for i=1,100000 do cur[1] = {} cur = cur[1] end return t",
+	} {
+		got := run(e, s)
+		if got == "" {
+			t.Errorf("%q: empty reply", s)
+		}
+		if r := run(e, "return 1"); r != ":1\r\n" {
+			t.Fatalf("after %q engine broken: %q", s, r)
+		}
+	}
+}

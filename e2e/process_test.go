@@ -59,6 +59,8 @@ func TestDaemonizePidfileAndLogRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	syscall.Kill(pid, syscall.SIGHUP)
+	// Signals are not delivered in order: wait for the reopened file before asking to stop.
+	waitFile(t, logfile, "", 5*time.Second)
 	syscall.Kill(pid, syscall.SIGTERM)
 	waitFile(t, logfile, "ready to exit", 5*time.Second)
 	for i := 0; i < 250 && syscall.Kill(pid, 0) == nil; i++ {

@@ -8,6 +8,7 @@ func init() {
 		transactionCommands,
 		pubsubCommands,
 		aclCommands,
+		scriptingCommands,
 		keyCommands,
 		stringCommands,
 		bitmapCommands,

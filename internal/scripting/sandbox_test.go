@@ -139,7 +139,9 @@ func TestKillInsideCoroutine(t *testing.T) {
 	e.HardLimit = 200 * time.Millisecond
 	start := time.Now()
 	got := run(e, "local co = coroutine.create(function() while true do end end) coroutine.resume(co)")
-	if time.Since(start) > 3*time.Second || !strings.HasPrefix(got, "-") {
+	// The bound only catches "never stopped" (a loaded CI machine can be slow); the error
+	// text is what proves the time limit fired.
+	if time.Since(start) > 30*time.Second || !strings.Contains(got, "time limit") {
 		t.Fatalf("coroutine loop not stopped: %q after %v", got, time.Since(start))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"github.com/redoubt/redoubt/internal/acl"
 	"github.com/redoubt/redoubt/internal/command"
+	"github.com/redoubt/redoubt/internal/scripting"
 	"github.com/redoubt/redoubt/internal/tlsconf"
 	"log/slog"
 	"net"
@@ -66,6 +67,7 @@ type Server struct {
 	authGuard authGuard
 	mem       memory // used_memory estimate and eviction counters, under mu
 	tls       *tlsconf.Manager
+	scripts   *scripting.Engine // created on first use, under mu
 
 	waiters      waiters // blocked and watching clients, under mu
 	pubsub       pubsub  // subscriptions, under mu

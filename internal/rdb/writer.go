@@ -267,3 +267,29 @@ func (w *Writer) Close() error {
 	}
 	return w.w.Flush()
 }
+
+// WriteDB writes every live key of db (SELECTDB, RESIZEDB, then the keys); an empty db
+// writes nothing. now is unix ms: keys expired by then are left out. It fails on a value
+// the writer does not support (streams), naming the key.
+func (w *Writer) WriteDB(db *keyspace.DB, now int64) error {
+	n, exp := 0, 0
+	db.Each(now, func(k string, _ *keyspace.Object) bool {
+		n++
+		if db.TTL(k) >= 0 {
+			exp++
+		}
+		return true
+	})
+	if n == 0 {
+		return w.err
+	}
+	if err := w.SelectDB(db.ID, n, exp); err != nil {
+		return err
+	}
+	var err error
+	db.Each(now, func(k string, o *keyspace.Object) bool {
+		err = w.WriteKey(k, o, db.TTL(k))
+		return err == nil
+	})
+	return err
+}

@@ -133,6 +133,10 @@ func run(argv []string) int {
 		}
 		return nil
 	})
+	if err := srv.LoadRDB(); err != nil {
+		log.Warn(err.Error())
+		return 1
+	}
 	if err := srv.Listen(); err != nil {
 		log.Warn(err.Error())
 		return 1
@@ -173,6 +177,11 @@ func run(argv []string) int {
 				name = "SIGINT"
 			}
 			log.Warn(fmt.Sprintf("Received %s scheduling shutdown...", name))
+			if err := srv.SaveOnSignal(); err != nil {
+				log.Warn("Error trying to save the DB: " + err.Error())
+			} else if len(cfg.Strings("save")) > 0 {
+				log.Info("DB saved on disk")
+			}
 			srv.Close()
 		}
 	}()

@@ -59,6 +59,8 @@ type Host interface {
 	// text when the stop is refused.
 	Shutdown(save string) string
 	ResetStats()
+	// Save writes the RDB file (SAVE); it returns an error text on failure.
+	Save() string
 	SlowLog() SlowLog
 	LastSave() int64
 	Version() string

@@ -65,6 +65,7 @@ func (h *fakeHost) Config() Config                    { return nil }
 func (h *fakeHost) Info([]string) string              { return "" }
 func (h *fakeHost) Shutdown(string) string            { return "" }
 func (h *fakeHost) ResetStats()                       {}
+func (h *fakeHost) Save() string                      { return "" }
 func (h *fakeHost) SlowLog() SlowLog                  { return nil }
 func (h *fakeHost) LastSave() int64                   { return 0 }
 func (h *fakeHost) Version() string                   { return "test" }

@@ -43,6 +43,8 @@ var serverCommands = []*Spec{
 			{Name: "reset", Arity: 2, Flags: Admin | Loading | Stale, Handler: slowlogReset, Tips: []string{"request_policy:all_nodes", "response_policy:all_succeeded"}, Summary: "Clear all entries from the slow log", Since: "2.2.12", Group: "server", Complexity: "O(N) where N is the number of entries in the slowlog"},
 			{Name: "help", Arity: 2, Flags: Loading | Stale, Handler: slowlogHelp, Summary: "Show helpful text about the different subcommands", Since: "6.2.0", Group: "server", Complexity: "O(1)"},
 		}},
+	{Name: "save", Arity: 1, Flags: Admin | NoScript | NoAsyncLoading | NoMulti, Handler: saveCmd,
+		Summary: "Synchronously save the dataset to disk", Since: "1.0.0", Group: "server", Complexity: "O(N) where N is the total number of keys in all databases"},
 	{Name: "debug", Arity: -2, Flags: adminFlags, Handler: debugCmd, Summary: "A container for debugging commands", Since: "1.0.0", Group: "server", Complexity: "Depends on subcommand."},
 	{Name: "memory", Arity: -2, Categories: CatSlow, Summary: "A container for memory diagnostics commands", Since: "4.0.0", Group: "server", Complexity: "Depends on subcommand.",
 		Subs: []*Spec{
@@ -131,6 +133,14 @@ func timeCmd(c *Ctx) {
 }
 
 func lastSave(c *Ctx) { c.W.Int(c.Host.LastSave()) }
+
+func saveCmd(c *Ctx) {
+	if msg := c.Host.Save(); msg != "" {
+		c.Err(msg)
+		return
+	}
+	c.W.OK()
+}
 
 func shutdown(c *Ctx) {
 	mode := ""

@@ -29,6 +29,7 @@ const (
 	NoMandatoryKeys
 	NoMulti
 	AllowBusy
+	NoAsyncLoading
 	// MovableKeys is derived, never declared: a key spec that is not index+range means the
 	// key positions depend on the arguments, and COMMAND INFO says so.
 	MovableKeys
@@ -42,7 +43,7 @@ var flagNames = []struct {
 	{PubSub, "pubsub"}, {NoScript, "noscript"}, {Blocking, "blocking"}, {Loading, "loading"},
 	{Stale, "stale"}, {SkipMonitor, "skip_monitor"}, {SkipSlowlog, "skip_slowlog"},
 	{Fast, "fast"}, {NoAuth, "no_auth"}, {MayReplicate, "may_replicate"},
-	{NoMandatoryKeys, "no_mandatory_keys"}, {NoMulti, "no_multi"}, {AllowBusy, "allow_busy"},
+	{NoMandatoryKeys, "no_mandatory_keys"}, {NoAsyncLoading, "no_async_loading"}, {NoMulti, "no_multi"}, {AllowBusy, "allow_busy"},
 	{MovableKeys, "movablekeys"},
 }
 

@@ -102,16 +102,30 @@ func (s *Server) KillClients(f command.KillFilter) int {
 func (s *Server) Pause(untilMs int64, writesOnly bool) { s.pause.set(untilMs, writesOnly) }
 func (s *Server) Unpause()                             { s.pause.clear() }
 
-// Shutdown implements SHUTDOWN. Persistence is not implemented yet, so SAVE is refused
-// rather than pretending to have saved; a plain SHUTDOWN stops without saving and says so.
+// Shutdown implements SHUTDOWN: with SAVE, or with save points configured and no NOSAVE,
+// the dataset is saved first and a failed save refuses the shutdown, as in Redis.
 func (s *Server) Shutdown(mode string) string {
-	if mode == "save" {
-		s.log.Warn("Error trying to save the DB: persistence is not implemented yet, can't SHUTDOWN SAVE")
-		return "ERR Errors trying to SHUTDOWN. Check logs."
+	if mode == "save" || mode == "" && len(s.cfg.Strings("save")) > 0 {
+		if err := s.saveRDB(); err != nil {
+			s.log.Warn("Error trying to save the DB, can't exit: " + err.Error())
+			return "ERR Errors trying to SHUTDOWN. Check logs."
+		}
+		s.log.Info("DB saved on disk")
 	}
 	s.log.Warn("User requested shutdown...")
 	go s.Close()
 	return ""
+}
+
+// SaveOnSignal saves before a SIGTERM/SIGINT stop when save points are configured, as
+// Redis does; the error is logged by the caller.
+func (s *Server) SaveOnSignal() error {
+	if len(s.cfg.Strings("save")) == 0 {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.saveRDB()
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,73 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSaveRestartAndRedisLoadsOurFile: SAVE writes an owner-only dump.rdb that
+// redis-check-rdb accepts and Redis 7.0 loads with the same data; SIGTERM with save points
+// saves, and a restart loads it back.
+func TestSaveRestartAndRedisLoadsOurFile(t *testing.T) {
+	requireOracle(t, redisServerPath)
+	dir := t.TempDir()
+	p := startRedoubt(t, "--dir", dir)
+	c := dial(t, p.addr)
+	for _, cmd := range [][]string{
+		{"SET", "s", "hello"}, {"SET", "n", "12345"}, {"RPUSH", "l", "a", "b", "c"},
+		{"HSET", "h", "f1", "v1", "f2", "v2"}, {"SADD", "set", "1", "2", "3"},
+		{"ZADD", "z", "1.5", "m1", "-2", "m2"}, {"SET", "ttl", "v", "EX", "1000"},
+	} {
+		if got := c.do(cmd...); strings.HasPrefix(got, "-") {
+			t.Fatalf("%v: %q", cmd, got)
+		}
+	}
+	if got := c.do("SAVE"); got != "+OK\r\n" {
+		t.Fatalf("SAVE: %q", got)
+	}
+	file := filepath.Join(dir, "dump.rdb")
+	st, err := os.Stat(file)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("dump.rdb: %v mode %v", err, st.Mode())
+	}
+	if out, err := exec.Command("redis-check-rdb", file).CombinedOutput(); err != nil || !strings.Contains(string(out), "RDB looks OK") {
+		t.Fatalf("redis-check-rdb: %v\n%s", err, out)
+	}
+	checks := [][2]string{
+		{"DBSIZE", ":7\r\n"}, {"GET s", "$5\r\nhello\r\n"}, {"LRANGE l 0 -1", "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"},
+		{"HGET h f2", "$2\r\nv2\r\n"}, {"SISMEMBER set 2", ":1\r\n"}, {"ZSCORE z m2", "$2\r\n-2\r\n"},
+	}
+	redis := startRedis(t, "--dir", dir, "--dbfilename", "dump.rdb")
+	rc := dial(t, redis.addr)
+	for _, ck := range checks {
+		if got := rc.do(strings.Fields(ck[0])...); got != ck[1] {
+			t.Errorf("Redis loading our file: %s = %q, want %q", ck[0], got, ck[1])
+		}
+	}
+	if ttl := rc.do("TTL", "ttl"); ttl == ":-1\r\n" || ttl == ":-2\r\n" {
+		t.Errorf("TTL lost: %q", ttl)
+	}
+	redis.kill()
+
+	c.do("SET", "after-save", "x")
+	p.kill() // SIGKILL: nothing after SAVE survives, everything before does
+	p2 := startRedoubt(t, "--dir", dir)
+	c2 := dial(t, p2.addr)
+	for _, ck := range checks {
+		if got := c2.do(strings.Fields(ck[0])...); got != ck[1] {
+			t.Errorf("restart: %s = %q, want %q", ck[0], got, ck[1])
+		}
+	}
+	c2.do("SET", "at-shutdown", "y")
+	c2.send(encodeCommand("SHUTDOWN")) // no reply: the server saves and exits
+	if code := p2.wait(t, startTimeout); code != 0 {
+		t.Fatalf("SHUTDOWN exit code %d", code)
+	}
+	p3 := startRedoubt(t, "--dir", dir)
+	if got := dial(t, p3.addr).do("GET", "at-shutdown"); got != "$1\r\ny\r\n" {
+		t.Errorf("SHUTDOWN with save points did not save: %q", got)
+	}
+}

@@ -35,6 +35,7 @@ func TestDaemonizePidfileAndLogRotation(t *testing.T) {
 	port := freePort(t)
 	cmd := exec.Command(redoubtBin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--daemonize", "yes", "--pidfile", pidfile, "--logfile", logfile)
+	cmd.Dir = dir // the daemon saves dump.rdb in its working directory at SIGTERM
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("daemonize: the parent must exit 0: %v %s", err, out)
 	}

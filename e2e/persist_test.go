@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSaveRestartAndRedisLoadsOurFile: SAVE writes an owner-only dump.rdb that
@@ -69,5 +70,19 @@ func TestSaveRestartAndRedisLoadsOurFile(t *testing.T) {
 	p3 := startRedoubt(t, "--dir", dir)
 	if got := dial(t, p3.addr).do("GET", "at-shutdown"); got != "$1\r\ny\r\n" {
 		t.Errorf("SHUTDOWN with save points did not save: %q", got)
+	}
+}
+
+// TestSavePointsSurviveAKill: with "save 1 1" a write reaches the disk within seconds
+// without any command, so a SIGKILL afterwards loses nothing.
+func TestSavePointsSurviveAKill(t *testing.T) {
+	dir := t.TempDir()
+	p := startRedoubt(t, "--dir", dir, "--save", "1 1")
+	dial(t, p.addr).do("SET", "durable", "yes")
+	waitFile(t, filepath.Join(dir, "dump.rdb"), "durable", 10*time.Second)
+	p.kill()
+	p2 := startRedoubt(t, "--dir", dir)
+	if got := dial(t, p2.addr).do("GET", "durable"); got != "$3\r\nyes\r\n" {
+		t.Fatalf("after SIGKILL: %q", got)
 	}
 }

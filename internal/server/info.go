@@ -150,7 +150,11 @@ func (s *Server) infoPersistence(b *strings.Builder) {
 	field(b, "rdb_changes_since_last_save", s.dirty)
 	field(b, "rdb_bgsave_in_progress", 0)
 	field(b, "rdb_last_save_time", s.lastSave)
-	field(b, "rdb_last_bgsave_status", "ok")
+	status := "ok"
+	if !s.lastSaveOK {
+		status = "err"
+	}
+	field(b, "rdb_last_bgsave_status", status)
 	field(b, "aof_enabled", 0)
 	field(b, "aof_rewrite_in_progress", 0)
 	field(b, "aof_last_bgrewrite_status", "ok")

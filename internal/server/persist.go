@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/redoubt/redoubt/internal/keyspace"
@@ -116,4 +117,37 @@ func (s *Server) Save() string {
 	}
 	s.log.Info("DB saved on disk")
 	return ""
+}
+
+// savePoints runs from the cron: like Redis's "save <seconds> <changes>" policies it saves
+// when any pair is met, retrying a failed save after 5 s. Without fork the save runs under
+// the lock and blocks clients for its duration (docs/COMPATIBILITY.md).
+func (s *Server) savePoints(now time.Time) {
+	words := s.cfg.Strings("save")
+	if len(words) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.saveFailedAt.After(now.Add(-5 * time.Second)) {
+		return
+	}
+	elapsed := now.Unix() - s.lastSave
+	for i := 0; i+1 < len(words); i += 2 {
+		secs, err1 := strconv.ParseInt(words[i], 10, 64)
+		changes, err2 := strconv.ParseInt(words[i+1], 10, 64)
+		if err1 != nil || err2 != nil || s.dirty < changes || elapsed < secs || s.dirty == 0 {
+			continue
+		}
+		s.log.Info(fmt.Sprintf("%d changes in %d seconds. Saving...", changes, secs))
+		if err := s.saveRDB(); err != nil {
+			s.saveFailedAt = now
+			s.lastSaveOK = false
+			s.log.Warn("Background saving error: " + err.Error())
+			return
+		}
+		s.lastSaveOK = true
+		s.log.Info("DB saved on disk")
+		return
+	}
 }

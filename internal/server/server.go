@@ -66,8 +66,11 @@ type Server struct {
 	acllog    *acl.Log
 	authGuard authGuard
 	mem       memory // used_memory estimate and eviction counters, under mu
-	tls       *tlsconf.Manager
-	scripts   *scripting.Engine // created on first use, under mu
+	// saveFailedAt and lastSaveOK track the last periodic save, under mu.
+	saveFailedAt time.Time
+	lastSaveOK   bool
+	tls          *tlsconf.Manager
+	scripts      *scripting.Engine // created on first use, under mu
 
 	waiters      waiters // blocked and watching clients, under mu
 	pubsub       pubsub  // subscriptions, under mu
@@ -82,14 +85,15 @@ type Server struct {
 // New creates a server from a loaded configuration.
 func New(cfg *config.Config, log *slog.Logger, version string) (*Server, error) {
 	s := &Server{
-		cfg:      cfg,
-		log:      log,
-		version:  version,
-		start:    time.Now(),
-		runID:    randomHex(40),
-		clients:  map[int64]*client{},
-		stopped:  make(chan struct{}),
-		lastSave: time.Now().Unix(),
+		cfg:        cfg,
+		log:        log,
+		version:    version,
+		start:      time.Now(),
+		runID:      randomHex(40),
+		clients:    map[int64]*client{},
+		stopped:    make(chan struct{}),
+		lastSave:   time.Now().Unix(),
+		lastSaveOK: true,
 	}
 	n := int(cfg.Int("databases"))
 	s.dbs = make([]*keyspace.DB, n)
@@ -367,6 +371,7 @@ func (s *Server) acceptLoop(ln net.Listener) {
 func (s *Server) cron() {
 	defer s.wg.Done()
 	hz := int64(0)
+	var lastSaveCheck time.Time
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
@@ -383,6 +388,10 @@ func (s *Server) cron() {
 				s.activeExpire()
 			}
 			s.maintainTables()
+			if now := time.Now(); now.Sub(lastSaveCheck) >= time.Second {
+				lastSaveCheck = now
+				s.savePoints(now)
+			}
 		}
 	}
 }

@@ -28,6 +28,7 @@ var version = "0.1.0"
 const usage = `Usage: redoubt [/path/to/redis.conf] [options] [-]
        redoubt - (read config from stdin)
        redoubt check-security [/path/to/redis.conf] [options]
+       redoubt check-rdb <dump.rdb>
        redoubt gencert [--dir DIR] [--client NAME ...] [--host NAME ...]
        redoubt -v or --version
        redoubt -h or --help
@@ -53,6 +54,9 @@ func run(argv []string) int {
 	}
 	if len(argv) > 0 && argv[0] == "check-security" {
 		return runCheckSecurity(argv[1:])
+	}
+	if len(argv) > 0 && argv[0] == "check-rdb" {
+		return runCheckRDB(argv[1:])
 	}
 	if len(argv) == 1 {
 		switch argv[0] {

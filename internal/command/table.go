@@ -20,5 +20,6 @@ func init() {
 		sortCommands,
 		zsetCommands,
 		geoCommands,
+		dumpCommands,
 	)
 }

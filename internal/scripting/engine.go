@@ -144,6 +144,8 @@ func New() *Engine {
 	g.RawSetString("redis", e.redisLib())
 	g.RawSetString("bit", bitLib(L))
 	g.RawSetString("cjson", cjsonLib(L))
+	g.RawSetString("cmsgpack", cmsgpackLib(L))
+	g.RawSetString("struct", structLib(L))
 	g.RawSetString("_G", lua.LNil)
 	e.template = g
 	g.ForEach(func(k, v lua.LValue) {

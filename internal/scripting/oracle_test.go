@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 )
@@ -17,16 +19,86 @@ type oracleConn struct {
 	proto int
 }
 
+// dialOracle connects to REDIS_ORACLE when set, and otherwise starts Debian's redis-server
+// on a free loopback port for this test. Without redis-server the test is skipped, unless
+// REDOUBT_REQUIRE_ORACLE=1 (CI), where it fails.
 func dialOracle(t *testing.T) *oracleConn {
 	addr := os.Getenv("REDIS_ORACLE")
 	if addr == "" {
-		addr = "127.0.0.1:16399"
+		addr = startOracle(t)
 	}
-	c, err := net.DialTimeout("tcp", addr, time.Second)
+	var c net.Conn
+	var err error
+	for i := 0; i < 100; i++ {
+		if c, err = net.DialTimeout("tcp", addr, time.Second); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 	if err != nil {
-		t.Skipf("no oracle redis at %s (set REDIS_ORACLE): %v", addr, err)
+		t.Fatalf("oracle redis at %s: %v", addr, err)
 	}
 	return &oracleConn{c: c, r: bufio.NewReader(c), proto: 2}
+}
+
+// The oracle server is shared by every test of the package (the differential tests open
+// several connections that must see the same data) and stopped by TestMain.
+var (
+	oracleOnce sync.Once
+	oracleAddr string
+	oracleErr  string
+	oracleSkip bool
+	oracleCmd  *exec.Cmd
+	oracleDir  string
+)
+
+func startOracle(t *testing.T) string {
+	oracleOnce.Do(func() {
+		path, err := exec.LookPath("redis-server")
+		if err != nil {
+			oracleErr, oracleSkip = "redis-server not installed", os.Getenv("REDOUBT_REQUIRE_ORACLE") != "1"
+			return
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			oracleErr = err.Error()
+			return
+		}
+		port := ln.Addr().(*net.TCPAddr).Port
+		ln.Close()
+		dir, err := os.MkdirTemp("", "redoubt-oracle-")
+		if err != nil {
+			oracleErr = err.Error()
+			return
+		}
+		oracleDir = dir
+		cmd := exec.Command(path, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", dir)
+		if err := cmd.Start(); err != nil {
+			oracleErr = err.Error()
+			return
+		}
+		oracleCmd = cmd
+		oracleAddr = net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	})
+	if oracleAddr == "" {
+		if oracleSkip {
+			t.Skip(oracleErr)
+		}
+		t.Fatal("oracle redis: " + oracleErr)
+	}
+	return oracleAddr
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if oracleCmd != nil {
+		oracleCmd.Process.Kill()
+		oracleCmd.Wait()
+	}
+	if oracleDir != "" {
+		os.RemoveAll(oracleDir)
+	}
+	os.Exit(code)
 }
 
 func (o *oracleConn) do(args ...string) []byte {

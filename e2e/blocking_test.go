@@ -58,6 +58,26 @@ func TestBlockingFairnessAndTimeouts(t *testing.T) {
 			if got := admin.do("EXEC"); got != "*1\r\n*-1\r\n" {
 				t.Errorf("BLPOP inside MULTI: %q", got)
 			}
+			// CLIENT UNBLOCK ends a wait as a timeout, or with an UNBLOCKED error.
+			u := dial(t, p.addr)
+			uid := strings.Trim(u.do("CLIENT", "ID"), ":\r\n")
+			u.send(encodeCommand("BLPOP", "never", "0"))
+			waitBlocked(t, admin, 1)
+			if got := admin.do("CLIENT", "UNBLOCK", uid); got != ":1\r\n" {
+				t.Errorf("CLIENT UNBLOCK: %q", got)
+			}
+			if got := u.readReply(); got != "*-1\r\n" {
+				t.Errorf("unblocked as timeout: %q", got)
+			}
+			u.send(encodeCommand("BLPOP", "never", "0"))
+			waitBlocked(t, admin, 1)
+			admin.do("CLIENT", "UNBLOCK", uid, "ERROR")
+			if got := u.readReply(); got != "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n" {
+				t.Errorf("unblocked with error: %q", got)
+			}
+			if got := admin.do("CLIENT", "UNBLOCK", uid); got != ":0\r\n" {
+				t.Errorf("CLIENT UNBLOCK of a client not blocked: %q", got)
+			}
 			// A blocked client that is killed stops being blocked.
 			w := dial(t, p.addr)
 			w.send(encodeCommand("BZPOPMIN", "z", "0"))

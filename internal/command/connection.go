@@ -35,6 +35,7 @@ var connectionCommands = []*Spec{
 			clientSub("pause", -3, Admin, clientPause, "Stop processing commands from clients for some time", "2.9.50", "O(1)"),
 			clientSub("unpause", 2, Admin, clientUnpause, "Resume processing of clients that were paused", "6.2.0", "O(N) Where N is the number of paused clients"),
 			clientSub("reply", 3, 0, clientReply, "Instruct the server whether to reply to commands", "3.2.0", "O(1)"),
+			clientSub("unblock", -3, Admin, clientUnblock, "Unblock a client blocked in a blocking command from a different connection", "5.0.0", "O(log N) where N is the number of client connections"),
 			clientSub("no-evict", 3, Admin, clientNoEvict, "Set client eviction mode for the current connection", "7.0.0", "O(1)"),
 			clientSub("no-touch", 3, 0, clientNoTouch, "Controls whether commands sent by the client will alter the LRU/LFU of the keys they access.", "7.2.0", "O(1)"),
 			{Name: "help", Arity: 2, Flags: Loading | Stale, Categories: CatConnection, Handler: clientHelp,
@@ -341,6 +342,28 @@ func clientPause(c *Ctx) {
 	c.W.OK()
 }
 
+func clientUnblock(c *Ctx) {
+	id, ok := c.ArgInt(2)
+	if !ok {
+		return
+	}
+	withError := false
+	if len(c.Args) == 4 {
+		switch {
+		case eqFold(c.Args[3], "timeout"):
+		case eqFold(c.Args[3], "error"):
+			withError = true
+		default:
+			c.Err("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+			return
+		}
+	} else if len(c.Args) > 4 {
+		c.Err(ErrSyntax)
+		return
+	}
+	c.W.Int(int64(c.Host.UnblockClient(id, withError)))
+}
+
 func clientUnpause(c *Ctx) {
 	c.Host.Unpause()
 	c.W.OK()
@@ -392,6 +415,7 @@ func clientHelp(c *Ctx) {
 		"    * MAXAGE <maxage>", "      Kill connections older than the specified age.",
 		"LIST [options ...]", "    Return information about client connections. Options:",
 		"    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)", "      Return clients of specified type.",
+		"UNBLOCK <clientid> [TIMEOUT|ERROR]", "    Unblock the specified blocked client.",
 		"UNPAUSE", "    Stop the current client pause, resuming traffic.",
 		"PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> milliseconds.",
 		"REPLY (ON|OFF|SKIP)", "    Control the replies sent to the current connection.",

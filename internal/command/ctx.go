@@ -93,6 +93,9 @@ type Clients interface {
 	// Pause suspends command processing of other clients until the deadline (unix ms).
 	Pause(untilMs int64, writesOnly bool)
 	Unpause()
+	// UnblockClient ends a client's blocking command (CLIENT UNBLOCK) as a timeout, or with
+	// an UNBLOCKED error; it returns 1 if the client was blocked.
+	UnblockClient(id int64, withError bool) int
 }
 
 // KillFilter selects connections for CLIENT KILL; zero fields match all.

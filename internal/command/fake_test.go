@@ -61,6 +61,7 @@ func (h *fakeHost) ClientList(string, []int64) string { return "" }
 func (h *fakeHost) KillClients(KillFilter) int        { return 0 }
 func (h *fakeHost) Pause(int64, bool)                 {}
 func (h *fakeHost) Unpause()                          {}
+func (h *fakeHost) UnblockClient(int64, bool) int     { return 0 }
 func (h *fakeHost) Config() Config                    { return nil }
 func (h *fakeHost) Info([]string) string              { return "" }
 func (h *fakeHost) Shutdown(string) string            { return "" }

@@ -72,6 +72,7 @@ type client struct {
 	watchDirty bool
 
 	pendingBlock *blocked // set by run when the command blocked
+	blockedOn    *blocked // the parked command, under s.mu (CLIENT UNBLOCK)
 
 	// Pub/sub: once a client subscribes, other clients append pushes to its out buffer
 	// under s.mu, and a writer goroutine flushes them (see flushAsync).
@@ -354,6 +355,7 @@ func (c *client) runBatch() (more bool, err error) {
 		if b := c.pendingBlock; b != nil {
 			// Park outside the lock; the replies so far go out first.
 			c.pendingBlock = nil
+			c.blockedOn = b
 			s.mu.Unlock()
 			if len(c.out.Buf) > 0 {
 				if err := c.flush(); err != nil {
@@ -365,6 +367,7 @@ func (c *client) runBatch() (more bool, err error) {
 			}
 			c.waitBlocked(b)
 			s.mu.Lock()
+			c.blockedOn = nil
 			now = time.Now()
 		}
 		if c.closeAfter || c.killed.Load() {

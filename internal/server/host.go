@@ -102,6 +102,24 @@ func (s *Server) KillClients(f command.KillFilter) int {
 func (s *Server) Pause(untilMs int64, writesOnly bool) { s.pause.set(untilMs, writesOnly) }
 func (s *Server) Unpause()                             { s.pause.clear() }
 
+// UnblockClient implements CLIENT UNBLOCK. Called under s.mu.
+func (s *Server) UnblockClient(id int64, withError bool) int {
+	s.clientsMu.Lock()
+	c := s.clients[id]
+	s.clientsMu.Unlock()
+	if c == nil || c.blockedOn == nil || c.blockedOn.closed {
+		return 0
+	}
+	b := c.blockedOn
+	s.unblock(b)
+	if withError {
+		c.out.Error("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+	} else {
+		b.req.OnTimeout(&c.out)
+	}
+	return 1
+}
+
 // Shutdown implements SHUTDOWN: with SAVE, or with save points configured and no NOSAVE,
 // the dataset is saved first and a failed save refuses the shutdown, as in Redis.
 func (s *Server) Shutdown(mode string) string {

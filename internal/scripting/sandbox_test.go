@@ -60,6 +60,12 @@ func TestNoStateLeak(t *testing.T) {
 		"table.insert = nil",
 		"KEYS[1] = 'pwned'",
 		"redis.setresp(3)",
+		// the per-run library tables read through to shared ones: their metatables must not
+		// be reachable, or one script could rewrite the library every later script uses
+		"getmetatable(redis).__index.call = function() return 'pwned' end",
+		"setmetatable(redis, {__index = {call = function() return 'pwned' end}})",
+		"getmetatable(string).__index.rep = function() return 'pwned' end",
+		"rawset(getmetatable(cjson) or {}, '__index', {})",
 	}
 	for _, a := range attacks {
 		run(e, a)

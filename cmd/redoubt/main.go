@@ -168,6 +168,7 @@ func run(argv []string) int {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	go func() {
+		stopping := false
 		for sig := range sigs {
 			if sig == syscall.SIGHUP {
 				// logrotate's move-and-signal: start a fresh file at the configured path.
@@ -176,6 +177,13 @@ func run(argv []string) int {
 				}
 				continue
 			}
+			if stopping {
+				// One save is already running; a second one racing the exit could leave a
+				// temporary file behind.
+				log.Warn("Shutdown already in progress")
+				continue
+			}
+			stopping = true
 			name := "SIGTERM"
 			if sig == syscall.SIGINT {
 				name = "SIGINT"

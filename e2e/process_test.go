@@ -74,3 +74,25 @@ func TestDaemonizePidfileAndLogRotation(t *testing.T) {
 		t.Errorf("pid file left behind: %v", err)
 	}
 }
+
+// TestRepeatedSignalsSaveOnce: impatient Ctrl-C presses during the shutdown save must not
+// start a second save that the exit cuts short, leaving a temporary file behind.
+func TestRepeatedSignalsSaveOnce(t *testing.T) {
+	dir := t.TempDir()
+	p := startRedoubt(t, "--dir", dir)
+	dial(t, p.addr).do("SET", "k", "v")
+	for i := 0; i < 3; i++ {
+		p.cmd.Process.Signal(syscall.SIGINT)
+	}
+	if code := p.wait(t, startTimeout); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	entries, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != 1 || names[0] != "dump.rdb" {
+		t.Fatalf("files after shutdown: %v, want only dump.rdb", names)
+	}
+}

@@ -196,6 +196,16 @@ func (c *Ctx) ArgInt(i int) (int64, bool) {
 	return n, ok
 }
 
+// argRange parses arguments 2 and 3 as the start and end of an index range (GETRANGE,
+// LRANGE, LTRIM), replying with Redis's error if either is not an integer.
+func (c *Ctx) argRange() (start, end int64, ok bool) {
+	if start, ok = c.ArgInt(2); !ok {
+		return 0, 0, false
+	}
+	end, ok = c.ArgInt(3)
+	return start, end, ok
+}
+
 // ParseInt parses a decimal int64 with Redis's strictness (string2ll): no spaces, no '+',
 // no leading zeros.
 func ParseInt(b []byte) (int64, bool) {

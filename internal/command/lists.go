@@ -302,11 +302,7 @@ func listLlen(c *Ctx) {
 }
 
 func listLrange(c *Ctx) {
-	start, ok := c.ArgInt(2)
-	if !ok {
-		return
-	}
-	end, ok := c.ArgInt(3)
+	start, end, ok := c.argRange()
 	if !ok {
 		return
 	}
@@ -469,11 +465,7 @@ func listLrem(c *Ctx) {
 }
 
 func listLtrim(c *Ctx) {
-	start, ok := c.ArgInt(2)
-	if !ok {
-		return
-	}
-	end, ok := c.ArgInt(3)
+	start, end, ok := c.argRange()
 	if !ok {
 		return
 	}

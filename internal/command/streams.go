@@ -785,6 +785,20 @@ func streamNoGroupErr(c *Ctx, key, group string) {
 	c.Err("NOGROUP No such key '" + key + "' or consumer group '" + group + "'")
 }
 
+// streamGroupOf finds the group named by c.Args[2] in the stream o (which may be nil),
+// replying NOGROUP when either is missing.
+func streamGroupOf(c *Ctx, key string, o *keyspace.Object) (*stream.Group, bool) {
+	var g *stream.Group
+	if o != nil {
+		g = streamVal(o).Group(string(c.Args[2]))
+	}
+	if g == nil {
+		streamNoGroupErr(c, key, string(c.Args[2]))
+		return nil, false
+	}
+	return g, true
+}
+
 func xpendingCmd(c *Ctx) {
 	argc := len(c.Args)
 	if argc != 3 && (argc < 6 || argc > 9) {
@@ -828,12 +842,8 @@ func xpendingCmd(c *Ctx) {
 	if !ok {
 		return
 	}
-	var g *stream.Group
-	if o != nil {
-		g = streamVal(o).Group(string(c.Args[2]))
-	}
-	if g == nil {
-		streamNoGroupErr(c, key, string(c.Args[2]))
+	g, ok := streamGroupOf(c, key, o)
+	if !ok {
 		return
 	}
 	if argc == 3 {
@@ -913,12 +923,8 @@ func xclaimCmd(c *Ctx) {
 	if !ok {
 		return
 	}
-	var g *stream.Group
-	if o != nil {
-		g = streamVal(o).Group(string(c.Args[2]))
-	}
-	if g == nil {
-		streamNoGroupErr(c, key, string(c.Args[2]))
+	g, ok := streamGroupOf(c, key, o)
+	if !ok {
 		return
 	}
 	s := streamVal(o)
@@ -1082,12 +1088,8 @@ func xautoclaimCmd(c *Ctx) {
 		c.Err(ErrWrongType)
 		return
 	}
-	var g *stream.Group
-	if o != nil {
-		g = streamVal(o).Group(string(c.Args[2]))
-	}
-	if g == nil {
-		streamNoGroupErr(c, key, string(c.Args[2]))
+	g, ok := streamGroupOf(c, key, o)
+	if !ok {
 		return
 	}
 	if count > xautoclaimAllocLimit {

@@ -846,11 +846,7 @@ func formatLongDouble(x *big.Float) []byte {
 }
 
 func strGetrange(c *Ctx) {
-	start, ok := c.ArgInt(2)
-	if !ok {
-		return
-	}
-	end, ok := c.ArgInt(3)
+	start, end, ok := c.argRange()
 	if !ok {
 		return
 	}

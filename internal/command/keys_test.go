@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -1069,36 +1068,7 @@ func TestKeysNeverPanic(t *testing.T) {
 // classes, all databases) each command emits with a real Redis's.
 func TestKeysNotificationsAgainstRedis(t *testing.T) {
 	o := startRedis(t)
-	o.do("CONFIG", "SET", "notify-keyspace-events", "Egnm")
-	conn, err := net.Dial("tcp", o.conn.RemoteAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	sub := bufio.NewReader(conn)
-	var discard []byte
-	conn.Write([]byte("*2\r\n$10\r\nPSUBSCRIBE\r\n$12\r\n__keyevent@*\r\n"))
-	if err := readReply(sub, &discard); err != nil {
-		t.Fatal(err)
-	}
-	// redisEvents collects the events published so far, up to the reply of a PING.
-	redisEvents := func() []string {
-		conn.Write([]byte("*1\r\n$4\r\nPING\r\n"))
-		var events []string
-		for {
-			var raw []byte
-			if err := readReply(sub, &raw); err != nil {
-				t.Fatal(err)
-			}
-			parts := strings.Split(string(raw), "\r\n")
-			if len(parts) > 2 && parts[2] == "pong" {
-				return events
-			}
-			// *4 $8 pmessage $n pattern $n __keyevent@<db>__:<event> $n key
-			db, event, _ := strings.Cut(strings.TrimPrefix(parts[6], "__keyevent@"), "__:")
-			events = append(events, db+" "+event+" "+parts[8])
-		}
-	}
+	redisEvents := o.keyEvents("Egnm", "__keyevent@*")
 	s := newSession(t)
 	h := &keysHost{fakeHost: s.host}
 	for _, line := range []string{"SET a 1", "SET b 2", "EXPIRE a 100", "EXPIRE a 100 NX", "RENAME a b", "RENAME b b",

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -160,4 +161,62 @@ func readReply(r *bufio.Reader, out *[]byte) error {
 		}
 	}
 	return nil
+}
+
+// keyEvents turns on notify-keyspace-events flags on the oracle and subscribes a second
+// connection to the keyevent channels of pattern (e.g. "__keyevent@0__*"). The returned
+// function collects the events published since its last call, as "<db> <event> <key>",
+// using a PING on the subscriber to mark the end.
+func (o *oracle) keyEvents(flags, pattern string) func() []string {
+	t := o.t
+	o.do("CONFIG", "SET", "notify-keyspace-events", flags)
+	t.Cleanup(func() { o.do("CONFIG", "SET", "notify-keyspace-events", "") })
+	conn, err := net.Dial("tcp", o.conn.RemoteAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	sub := bufio.NewReader(conn)
+	var discard []byte
+	conn.Write(encodeArgs("PSUBSCRIBE", pattern))
+	if err := readReply(sub, &discard); err != nil {
+		t.Fatal(err)
+	}
+	return func() []string {
+		conn.Write(encodeArgs("PING"))
+		var events []string
+		for {
+			var raw []byte
+			if err := readReply(sub, &raw); err != nil {
+				t.Fatal(err)
+			}
+			parts := strings.Split(string(raw), "\r\n")
+			if len(parts) > 2 && parts[2] == "pong" {
+				return events
+			}
+			// *4 $8 pmessage $n pattern $n __keyevent@<db>__:<event> $n key
+			db, event, _ := strings.Cut(strings.TrimPrefix(parts[6], "__keyevent@"), "__:")
+			events = append(events, db+" "+event+" "+parts[8])
+		}
+	}
+}
+
+func encodeArgs(args ...string) []byte {
+	b := []byte("*" + strconv.Itoa(len(args)) + "\r\n")
+	for _, a := range args {
+		b = append(b, "$"+strconv.Itoa(len(a))+"\r\n"+a+"\r\n"...)
+	}
+	return b
+}
+
+// db0Events drops the "0 " database prefix from keyEvents' results, for tests that record
+// only "<event> <key>".
+func db0Events(collect func() []string) func() []string {
+	return func() []string {
+		evs := collect()
+		for i, e := range evs {
+			evs[i] = strings.TrimPrefix(e, "0 ")
+		}
+		return evs
+	}
 }

@@ -1,10 +1,8 @@
 package command
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"regexp"
 	"slices"
 	"strconv"
@@ -529,34 +527,7 @@ func TestStreamSpecsAgainstRedis(t *testing.T) {
 // TestStreamNotificationsAgainstRedis compares the keyspace events of each command.
 func TestStreamNotificationsAgainstRedis(t *testing.T) {
 	o := startRedis(t)
-	o.do("CONFIG", "SET", "notify-keyspace-events", "Etgnm")
-	defer o.do("CONFIG", "SET", "notify-keyspace-events", "")
-	conn, err := net.Dial("tcp", o.conn.RemoteAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	sub := bufio.NewReader(conn)
-	var discard []byte
-	conn.Write([]byte("*2\r\n$10\r\nPSUBSCRIBE\r\n$15\r\n__keyevent@0__*\r\n"))
-	if err := readReply(sub, &discard); err != nil {
-		t.Fatal(err)
-	}
-	redisEvents := func() []string {
-		conn.Write([]byte("*1\r\n$4\r\nPING\r\n"))
-		var events []string
-		for {
-			var raw []byte
-			if err := readReply(sub, &raw); err != nil {
-				t.Fatal(err)
-			}
-			parts := strings.Split(string(raw), "\r\n")
-			if len(parts) > 2 && parts[2] == "pong" {
-				return events
-			}
-			events = append(events, strings.TrimPrefix(parts[6], "__keyevent@0__:")+" "+parts[8])
-		}
-	}
+	redisEvents := db0Events(o.keyEvents("Etgnm", "__keyevent@0__*"))
 	o.flushall()
 	redisEvents()
 	s := newStreamSession()

@@ -1,10 +1,8 @@
 package command
 
 import (
-	"bufio"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"strings"
 	"syscall"
 	"testing"
@@ -805,34 +803,7 @@ func TestStringCommandMetaAgainstRedis(t *testing.T) {
 // on that connection marks the end of each command's events.
 func TestStringNotificationsAgainstRedis(t *testing.T) {
 	o := startRedis(t)
-	o.do("CONFIG", "SET", "notify-keyspace-events", "Eg$n")
-	conn, err := net.Dial("tcp", o.conn.RemoteAddr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	sub := bufio.NewReader(conn)
-	var discard []byte
-	conn.Write([]byte("*2\r\n$10\r\nPSUBSCRIBE\r\n$15\r\n__keyevent@0__*\r\n"))
-	if err := readReply(sub, &discard); err != nil {
-		t.Fatal(err)
-	}
-	redisEvents := func() []string {
-		conn.Write([]byte("*1\r\n$4\r\nPING\r\n"))
-		var events []string
-		for {
-			var raw []byte
-			if err := readReply(sub, &raw); err != nil {
-				t.Fatal(err)
-			}
-			parts := strings.Split(string(raw), "\r\n")
-			if len(parts) > 2 && parts[2] == "pong" {
-				return events
-			}
-			// *4 $8 pmessage $n pattern $n channel $n key
-			events = append(events, strings.TrimPrefix(parts[6], "__keyevent@0__:")+" "+parts[8])
-		}
-	}
+	redisEvents := db0Events(o.keyEvents("Eg$n", "__keyevent@0__*"))
 	s := newSession(t)
 	rec := &strEvents{fakeHost: s.host}
 	s.host.dbs[0].Set("l", keyspace.Object{Type: keyspace.TypeList}, false)

@@ -42,7 +42,7 @@ func NoPermError(spec *command.Spec, r Reason) string {
 	case DeniedChannel:
 		return "NOPERM this user has no permissions to access one of the channels used as arguments"
 	}
-	return "NOPERM this user has no permissions to run the '" + spec.FullName() + "' command"
+	return "NOPERM this user has no permissions to run the '" + spec.Name + "' command"
 }
 
 // DenialObject is the ACL LOG "object" of a refusal: the command's full name, or the key or
@@ -50,7 +50,7 @@ func NoPermError(spec *command.Spec, r Reason) string {
 func DenialObject(spec *command.Spec, args [][]byte, r Reason, pos int) string {
 	switch r {
 	case DeniedCommand:
-		return spec.FullName()
+		return spec.Name
 	case DeniedKey, DeniedChannel:
 		if pos >= 0 && pos < len(args) {
 			return string(args[pos])

@@ -183,7 +183,7 @@ func (s *selector) commandRules() string {
 			} else {
 				b.WriteString("-")
 			}
-			b.WriteString(c.FullName())
+			b.WriteString(c.Name)
 			b.WriteString(" ")
 			fake.changePerm(c, user)
 		}
@@ -196,7 +196,7 @@ func (s *selector) commandRules() string {
 		if !s.bit(top.Id) {
 			for _, a := range s.firstArgs[top.Id] {
 				b.WriteString("+")
-				b.WriteString(top.FullName())
+				b.WriteString(top.Name)
 				b.WriteString("|")
 				b.WriteString(a)
 				b.WriteString(" ")

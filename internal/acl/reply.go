@@ -176,7 +176,7 @@ func CategoryCommands(name string) (names []string, ok bool) {
 	}
 	index().walk(func(s *command.Spec) {
 		if s.Categories&flag != 0 {
-			names = append(names, s.FullName())
+			names = append(names, s.Name)
 		}
 	})
 	return names, true
@@ -251,7 +251,7 @@ func (us *Users) DryRun(args [][]byte) (denial string, err error) {
 		return "", newError("Command '" + cstr(string(cargs[0])) + "' not found")
 	}
 	if (spec.Arity > 0 && spec.Arity != len(cargs)) || len(cargs) < -spec.Arity {
-		return "", newError("wrong number of arguments for '" + spec.FullName() + "' command")
+		return "", newError("wrong number of arguments for '" + spec.Name + "' command")
 	}
 	ok, r, pos := u.Check(spec, cargs)
 	if ok {
@@ -263,7 +263,7 @@ func (us *Users) DryRun(args [][]byte) (denial string, err error) {
 	case DeniedChannel:
 		return "This user has no permissions to access the '" + cstr(string(cargs[pos])) + "' channel", nil
 	}
-	return "This user has no permissions to run the '" + spec.FullName() + "' command", nil
+	return "This user has no permissions to run the '" + spec.Name + "' command", nil
 }
 
 // WriteDryRun answers ACL DRYRUN username command [arg ...]: +OK, or the denial text as a

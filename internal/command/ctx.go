@@ -1,22 +1,19 @@
 package command
 
 import (
-	"strconv"
-
 	"github.com/redoubt/redoubt/internal/keyspace"
 	"github.com/redoubt/redoubt/internal/resp"
 )
 
 // Standard error replies, byte for byte as Redis 7.0 sends them.
 const (
-	ErrWrongType   = "WRONGTYPE Operation against a key holding the wrong kind of value"
-	ErrSyntax      = "ERR syntax error"
-	ErrNotInt      = "ERR value is not an integer or out of range"
-	ErrNotFloat    = "ERR value is not a valid float"
-	ErrNoSuchKey   = "ERR no such key"
-	ErrOverflow    = "ERR increment or decrement would overflow"
-	ErrDBIndex     = "ERR DB index is out of range"
-	ErrInvalidExpr = "ERR invalid expire time in '%s' command"
+	ErrWrongType = "WRONGTYPE Operation against a key holding the wrong kind of value"
+	ErrSyntax    = "ERR syntax error"
+	ErrNotInt    = "ERR value is not an integer or out of range"
+	ErrNotFloat  = "ERR value is not a valid float"
+	ErrNoSuchKey = "ERR no such key"
+	ErrOverflow  = "ERR increment or decrement would overflow"
+	ErrDBIndex   = "ERR DB index is out of range"
 )
 
 // Conn is the calling connection, as the command layer sees it.
@@ -81,8 +78,6 @@ type Keyspace interface {
 	DB(i int) *keyspace.DB
 	NumDBs() int
 	SwapDB(a, b int)
-	// Dirty counts changes since the last save; commands add to it.
-	AddDirty(n int)
 }
 
 // Clients manages the other connections (CLIENT command family).
@@ -245,9 +240,6 @@ func ParseInt(b []byte) (int64, bool) {
 	}
 	return int64(v), true
 }
-
-// FormatInt appends n in decimal.
-func FormatInt(n int64) []byte { return strconv.AppendInt(nil, n, 10) }
 
 // Lookup returns key's live value; a nil result means absent.
 func (c *Ctx) Lookup(key string) *keyspace.Object {

@@ -42,7 +42,7 @@ func (f *fakeConn) Describe() string    { return "id=1" }
 
 type fakeHost struct {
 	dbs   []*keyspace.DB
-	dirty int
+	dirty int // changes counted by tests that run commands through a host
 }
 
 func newFakeHost() *fakeHost {
@@ -56,7 +56,6 @@ func newFakeHost() *fakeHost {
 func (h *fakeHost) DB(i int) *keyspace.DB             { return h.dbs[i] }
 func (h *fakeHost) NumDBs() int                       { return len(h.dbs) }
 func (h *fakeHost) SwapDB(a, b int)                   { keyspace.Swap(h.dbs[a], h.dbs[b]) }
-func (h *fakeHost) AddDirty(n int)                    { h.dirty += n }
 func (h *fakeHost) ClientList(string, []int64) string { return "" }
 func (h *fakeHost) KillClients(KillFilter) int        { return 0 }
 func (h *fakeHost) Pause(int64, bool)                 {}

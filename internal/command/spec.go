@@ -186,9 +186,6 @@ type Spec struct {
 	Id int
 }
 
-// FullName is the name Redis uses in errors and stats: "get", "config|get".
-func (s *Spec) FullName() string { return s.Name }
-
 // Parent returns the container command of a subcommand.
 func (s *Spec) Parent() *Spec { return s.parent }
 

@@ -18,16 +18,6 @@ var typeNames = [...]string{"string", "list", "set", "zset", "hash", "stream"}
 
 func (t Type) String() string { return typeNames[t] }
 
-// ParseType maps a TYPE name (as SCAN ... TYPE takes it) to a Type.
-func ParseType(name string) (Type, bool) {
-	for i, n := range typeNames {
-		if n == name {
-			return Type(i), true
-		}
-	}
-	return 0, false
-}
-
 // Object is one stored value. Strings live in Str; the other types keep their structure in
 // Val, owned by the code of that type.
 type Object struct {
@@ -114,9 +104,6 @@ func (db *DB) Lookup(key string, now int64, touch bool) *Object {
 	}
 	return o
 }
-
-// Exists reports whether key holds a live value without touching it.
-func (db *DB) Exists(key string, now int64) bool { return db.Lookup(key, now, false) != nil }
 
 // Set stores o at key and clears any TTL unless keepTTL, as SET does.
 func (db *DB) Set(key string, o Object, keepTTL bool) {

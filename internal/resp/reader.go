@@ -54,15 +54,6 @@ func (p *Parser) Reset() {
 // InCommand reports whether a multibulk command has been partly parsed.
 func (p *Parser) InCommand() bool { return p.pending > 0 }
 
-// Need returns how many more bytes the current partial argument needs beyond what is buffered,
-// so the reader can grow its buffer only as far as the bytes that actually arrive.
-func (p *Parser) Need() int64 {
-	if p.pending > 0 && p.bulkLen >= 0 {
-		return p.bulkLen + 2
-	}
-	return 0
-}
-
 // Parse parses one command from buf. It returns the arguments (slices of a fresh block owned
 // by the command, never of buf) and the number of bytes consumed. When buf holds only part of
 // a command it returns ErrIncomplete together with the bytes it consumed so far.

@@ -13,7 +13,6 @@ import (
 
 func (s *Server) DB(i int) *keyspace.DB    { return s.dbs[i] }
 func (s *Server) NumDBs() int              { return len(s.dbs) }
-func (s *Server) AddDirty(n int)           { s.dirty += int64(n) }
 func (s *Server) Config() command.Config   { return s.cfg }
 func (s *Server) SlowLog() command.SlowLog { return &s.slowlog }
 func (s *Server) LastSave() int64          { return s.lastSave }

@@ -106,3 +106,30 @@ func TestBlockingStreamsAndSortedSets(t *testing.T) {
 		t.Errorf("BZPOPMIN: %q", got)
 	}
 }
+
+// TestClientPauseWrite: CLIENT PAUSE WRITE holds writes and scripts that may write, while
+// reads go on being served.
+func TestClientPauseWrite(t *testing.T) {
+	p := startRedoubt(t)
+	admin := dial(t, p.addr)
+	if got := admin.do("CLIENT", "PAUSE", "400", "WRITE"); got != "+OK\r\n" {
+		t.Fatal(got)
+	}
+	c := dial(t, p.addr)
+	for _, tt := range []struct {
+		cmd  []string
+		held bool
+	}{
+		{[]string{"GET", "k"}, false},
+		{[]string{"SET", "k", "v"}, true},
+		{[]string{"EVAL", "return 1", "0"}, true},
+		{[]string{"EVAL_RO", "return 1", "0"}, false},
+	} {
+		admin.do("CLIENT", "PAUSE", "400", "WRITE")
+		start := time.Now()
+		c.do(tt.cmd...)
+		if held := time.Since(start) > 200*time.Millisecond; held != tt.held {
+			t.Errorf("%v: held %v, want %v", tt.cmd, held, tt.held)
+		}
+	}
+}

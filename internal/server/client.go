@@ -699,8 +699,7 @@ func (p *pauseState) active() bool {
 }
 
 // wait blocks the calling connection while a pause is in effect. In WRITE mode a client is
-// held only if its next command is not known to be read-only; holding it before parsing is
-// conservative and keeps the common path free of a second parse.
+// held only if one of its parsed commands may write.
 func (p *pauseState) wait(c *client) {
 	for {
 		p.mu.Lock()
@@ -710,7 +709,7 @@ func (p *pauseState) wait(c *client) {
 		if until == 0 || d <= 0 {
 			return
 		}
-		if p.writesOnly && !c.nextIsWrite() {
+		if p.writesOnly && !c.queueMayWrite() {
 			return
 		}
 		t := time.NewTimer(d)
@@ -749,17 +748,16 @@ func (p *pauseState) clear() {
 	}
 }
 
-// nextIsWrite peeks at the next buffered command name to decide whether WRITE pause holds it.
-func (c *client) nextIsWrite() bool {
-	if c.parser.InCommand() {
-		return true
+// queueMayWrite reports whether a parsed command waiting to run may write, which a
+// CLIENT PAUSE WRITE holds back; reads go on.
+func (c *client) queueMayWrite() bool {
+	for _, args := range c.queue {
+		spec, _ := command.Resolve(args)
+		// Scripts that are not read-only may write, whatever their own flags say (as in Redis).
+		script := spec != nil && spec.Categories&command.CatScripting != 0 && spec.Flags&command.Readonly == 0
+		if spec == nil || script || spec.Flags&(command.Write|command.MayReplicate) != 0 {
+			return true
+		}
 	}
-	var probe resp.Parser
-	probe.Limits = c.parser.Limits
-	args, _, err := probe.Parse(c.rbuf[c.r:c.w])
-	if err != nil || len(args) == 0 {
-		return true
-	}
-	spec, _ := command.Resolve(args)
-	return spec == nil || spec.Flags&(command.Write|command.MayReplicate) != 0 || strings.EqualFold(string(args[0]), "eval")
+	return false
 }

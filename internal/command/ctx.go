@@ -140,6 +140,34 @@ type Ctx struct {
 	// Rerun marks the server re-running a parked blocking command after a key was written;
 	// NoBlock marks a command run by EXEC, where Block answers at once.
 	Rerun, NoBlock bool
+	// Effects, once Propagate is called, replace the command's own arguments in the AOF and
+	// the replication stream (see Propagate).
+	Effects    [][][]byte
+	propagated bool
+}
+
+// Propagate records a command to write to the AOF and to replicas in place of the one that
+// ran. Commands whose effect depends on the clock, randomness or blocking call it so that
+// replaying the stream reproduces the same dataset: EXPIRE becomes PEXPIREAT, SPOP becomes
+// SREM, BLPOP becomes LPOP, XADD * gets its ID, and so on. Once called, the command's own
+// arguments are not propagated; calling it with no arguments propagates nothing.
+func (c *Ctx) Propagate(args ...[]byte) {
+	c.propagated = true
+	if len(args) > 0 {
+		c.Effects = append(c.Effects, args)
+	}
+}
+
+// Propagation returns what the command's execution must append to the AOF and replicas:
+// the effects it recorded, or its own arguments when it changed the dataset.
+func (c *Ctx) Propagation() [][][]byte {
+	if c.propagated {
+		return c.Effects
+	}
+	if c.Dirty > 0 {
+		return [][][]byte{c.Args}
+	}
+	return nil
 }
 
 // BlockRequest asks the server to park the client until one of Keys is written or the

@@ -269,8 +269,12 @@ func ParseInt(b []byte) (int64, bool) {
 	return int64(v), true
 }
 
-// Lookup returns key's live value; a nil result means absent.
+// Lookup returns key's live value; a nil result means absent. A write command may change the
+// value in place, so a running snapshot gets it first.
 func (c *Ctx) Lookup(key string) *keyspace.Object {
+	if c.Spec != nil && c.Spec.Flags&Write != 0 {
+		return c.DB.LookupWrite(key, c.Now, !c.Conn.NoTouch())
+	}
 	return c.DB.Lookup(key, c.Now, !c.Conn.NoTouch())
 }
 

@@ -158,7 +158,7 @@ func peekQuiet(c *Ctx, key string) *keyspace.Object {
 
 // lookupIn is a write lookup (no hit/miss accounting) in db, which may not be the selected one.
 func lookupIn(c *Ctx, db *keyspace.DB, key string) *keyspace.Object {
-	return db.Lookup(key, c.Now, !c.Conn.NoTouch())
+	return db.LookupWrite(key, c.Now, !c.Conn.NoTouch())
 }
 
 // intArg parses an int64 argument, replying with Redis's error if it is not one.

@@ -5,6 +5,7 @@ func init() {
 	register(
 		connectionCommands,
 		serverCommands,
+		persistenceCommands,
 		transactionCommands,
 		pubsubCommands,
 		aclCommands,

@@ -33,6 +33,9 @@ type Object struct {
 	// access is the last access in unix seconds (OBJECT IDLETIME, LRU eviction). 32 bits
 	// keep the dict node in Go's 80-byte size class instead of 96 (Redis keeps 24 bits).
 	access uint32
+	// snap is the epoch of the last snapshot that has this value (written or preserved);
+	// it fills padding after access, so the node stays in its size class.
+	snap uint32
 }
 
 // Touch records an access at unix ms now.
@@ -57,6 +60,8 @@ type DB struct {
 	Touched func(db int, key string)
 	// Expired is called with each key deleted because its TTL passed (the "expired" event).
 	Expired func(db int, key string)
+	// snap is the running snapshot's view of this database's tables, nil when none.
+	snap *snapTable
 }
 
 func NewDB(id int) *DB {
@@ -83,6 +88,7 @@ func (db *DB) expireIfNeeded(key string, now int64) bool {
 	if at == nil || *at > now {
 		return false
 	}
+	db.preserveKey(key)
 	db.data.Delete(key)
 	db.expires.Delete(key)
 	db.touched(key)
@@ -105,10 +111,24 @@ func (db *DB) Lookup(key string, now int64, touch bool) *Object {
 	return o
 }
 
+// LookupWrite is Lookup for a command about to change the value in place: a running
+// snapshot gets the value as it is first.
+func (db *DB) LookupWrite(key string, now int64, touch bool) *Object {
+	o := db.Lookup(key, now, touch)
+	if o != nil {
+		db.preserve(key, o)
+	}
+	return o
+}
+
 // Set stores o at key and clears any TTL unless keepTTL, as SET does.
 func (db *DB) Set(key string, o Object, keepTTL bool) {
-	slot, _ := db.data.Put(key)
+	slot, created := db.data.Put(key)
+	if !created {
+		db.preserve(key, slot)
+	}
 	*slot = o
+	db.markNew(slot)
 	if !keepTTL {
 		db.expires.Delete(key)
 	}
@@ -119,6 +139,7 @@ func (db *DB) Set(key string, o Object, keepTTL bool) {
 // It exists for types that build their value in place.
 func (db *DB) Create(key string) *Object {
 	slot, _ := db.data.Put(key)
+	db.markNew(slot)
 	db.touched(key)
 	return slot
 }
@@ -128,6 +149,7 @@ func (db *DB) Delete(key string, now int64) bool {
 	if db.expireIfNeeded(key, now) {
 		return false
 	}
+	db.preserveKey(key)
 	if !db.data.Delete(key) {
 		return false
 	}
@@ -149,6 +171,7 @@ func (db *DB) TTL(key string) int64 {
 
 // SetExpire sets key's deadline (unix ms). The key must exist.
 func (db *DB) SetExpire(key string, at int64) {
+	db.preserveKey(key)
 	slot, _ := db.expires.Put(key)
 	*slot = at
 	db.touched(key)
@@ -156,6 +179,7 @@ func (db *DB) SetExpire(key string, at int64) {
 
 // Persist removes key's TTL and reports whether it had one.
 func (db *DB) Persist(key string) bool {
+	db.preserveKey(key)
 	if db.expires.Delete(key) {
 		db.touched(key)
 		return true
@@ -215,6 +239,12 @@ func (db *DB) Flush() int {
 	if n > 0 && db.Touched != nil {
 		db.data.Each(func(k string, _ *Object) bool { db.touched(k); return true })
 	}
+	if db.walking() {
+		// The snapshot still walks the old tables; they become its own.
+		db.snap = nil
+		db.data, db.expires = newDict[Object](), newDict[int64]()
+		return n
+	}
 	db.data.Clear()
 	db.expires.Clear()
 	return n
@@ -231,6 +261,7 @@ func (db *DB) Maintain() {
 func Swap(a, b *DB) {
 	a.data, b.data = b.data, a.data
 	a.expires, b.expires = b.expires, a.expires
+	a.snap, b.snap = b.snap, a.snap
 }
 
 // ActiveExpire samples keys with a TTL and deletes the expired ones, repeating while more

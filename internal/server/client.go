@@ -484,6 +484,16 @@ func (c *client) exec(args [][]byte, now time.Time) {
 		s.stats.rejected(spec, c.out.LastErr)
 		return
 	}
+	if c.mayWrite(spec) {
+		if msg := s.misconf(); msg != "" {
+			c.out.Error(msg)
+			if c.inMulti {
+				c.multiErr = true
+			}
+			s.stats.rejected(spec, c.out.LastErr)
+			return
+		}
+	}
 	if c.queueIfMulti(spec, args) {
 		return
 	}

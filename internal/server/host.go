@@ -122,6 +122,7 @@ func (s *Server) UnblockClient(id int64, withError bool) int {
 // Shutdown implements SHUTDOWN: with SAVE, or with save points configured and no NOSAVE,
 // the dataset is saved first and a failed save refuses the shutdown, as in Redis.
 func (s *Server) Shutdown(mode string) string {
+	s.cancelBGSave()
 	if mode == "save" || mode == "" && len(s.cfg.Strings("save")) > 0 {
 		if err := s.saveRDB(); err != nil {
 			s.log.Warn("Error trying to save the DB, can't exit: " + err.Error())
@@ -137,11 +138,12 @@ func (s *Server) Shutdown(mode string) string {
 // SaveOnSignal saves before a SIGTERM/SIGINT stop when save points are configured, as
 // Redis does; the error is logged by the caller.
 func (s *Server) SaveOnSignal() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cancelBGSave()
 	if len(s.cfg.Strings("save")) == 0 {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	return s.saveRDB()
 }
 

@@ -145,16 +145,32 @@ func (s *Server) infoMemory(b *strings.Builder) {
 func (s *Server) infoPersistence(b *strings.Builder) {
 	field(b, "loading", 0)
 	field(b, "async_loading", 0)
-	field(b, "current_cow_peak", 0)
-	field(b, "current_cow_size", 0)
+	var cow, done, total, current int64
+	if j := s.bg; j != nil {
+		cow, done, total = j.cowBytes, j.keysDone, j.total
+		current = int64(time.Since(j.started).Seconds())
+	}
+	field(b, "current_cow_peak", cow)
+	field(b, "current_cow_size", cow)
+	field(b, "current_cow_size_age", 0)
+	field(b, "current_fork_perc", "0.00")
+	field(b, "current_save_keys_processed", done)
+	field(b, "current_save_keys_total", total)
 	field(b, "rdb_changes_since_last_save", s.dirty)
-	field(b, "rdb_bgsave_in_progress", 0)
+	field(b, "rdb_bgsave_in_progress", boolInt(s.bg != nil))
 	field(b, "rdb_last_save_time", s.lastSave)
 	status := "ok"
 	if !s.lastSaveOK {
 		status = "err"
 	}
 	field(b, "rdb_last_bgsave_status", status)
+	field(b, "rdb_last_bgsave_time_sec", s.lastBGSaveSecs)
+	if s.bg == nil {
+		current = -1
+	}
+	field(b, "rdb_current_bgsave_time_sec", current)
+	field(b, "rdb_saves", s.rdbSaves)
+	field(b, "rdb_last_cow_size", s.lastCOWBytes)
 	field(b, "aof_enabled", 0)
 	field(b, "aof_rewrite_in_progress", 0)
 	field(b, "aof_last_bgrewrite_status", "ok")
@@ -263,4 +279,11 @@ func totalMemory() uint64 {
 		return 0
 	}
 	return si.Totalram * uint64(si.Unit)
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

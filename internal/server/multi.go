@@ -63,3 +63,20 @@ func (c *client) ExecMulti(ctx *command.Ctx) {
 		c.run(cmd.spec, cmd.args, now, true)
 	}
 }
+
+// mayWrite reports whether spec, run now by c, may change the dataset: a write command, or an
+// EXEC whose queue holds one. Redis refuses these (and PING, as a health check) while
+// persistence is failing.
+func (c *client) mayWrite(spec *command.Spec) bool {
+	switch {
+	case spec.Flags&command.Write != 0 || spec.Name == "ping":
+		return true
+	case spec.Name == "exec":
+		for _, q := range c.multiQueue {
+			if q.spec.Flags&command.Write != 0 {
+				return true
+			}
+		}
+	}
+	return false
+}

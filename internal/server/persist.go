@@ -58,59 +58,89 @@ func (s *Server) LoadRDB() error {
 	return nil
 }
 
-// saveRDB writes every database to dir/dbfilename atomically: a temporary file in the same
-// directory, owner-only, fsynced, renamed over the old file, and the directory fsynced, so a
-// crash mid-save leaves the previous file intact. Called under s.mu (SAVE blocks, as in Redis).
-func (s *Server) saveRDB() error {
-	path := s.rdbPath()
-	tmp, err := os.CreateTemp(filepath.Dir(path), "temp-redoubt-*.rdb")
+// createTemp opens a temporary file beside path, owner-only from the start.
+func createTemp(path string) (*os.File, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "temp-redoubt-*.rdb")
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return err
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
 	}
-	bw := bufio.NewWriterSize(tmp, 1<<20)
-	w, err := rdb.NewWriter(bw, rdb.WriterOptions{CTime: time.Now().Unix(), UsedMem: s.mem.used(time.Now())})
-	if err == nil {
-		now := time.Now().UnixMilli()
-		for _, db := range s.dbs {
-			if err = w.WriteDB(db, now); err != nil {
-				break
-			}
-		}
-	}
-	if err == nil {
-		err = w.Close()
-	}
+	return f, nil
+}
+
+// fillTemp writes a snapshot into f and makes it durable: fsync before the rename, so the
+// rename can never expose a file whose blocks are not on disk.
+func (s *Server) fillTemp(f *os.File, j *snapJob, held bool) error {
+	bw := bufio.NewWriterSize(f, 1<<20)
+	err := s.writeRDB(j, bw, held)
 	if err == nil {
 		err = bw.Flush()
 	}
 	if err == nil {
-		err = tmp.Sync()
+		err = f.Sync()
 	}
-	if cerr := tmp.Close(); err == nil {
+	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	return err
+}
+
+// publish renames the finished temporary file over path and fsyncs the directory, so a crash
+// at any point leaves either the previous file or the new one.
+func publish(tmp, path string) error {
+	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
 	if d, err := os.Open(filepath.Dir(path)); err == nil {
 		d.Sync()
 		d.Close()
 	}
-	s.dirty = 0
-	s.lastSave = time.Now().Unix()
 	return nil
+}
+
+// saveRDB writes a snapshot to dir/dbfilename in the foreground, holding s.mu throughout (SAVE
+// and shutdown block, as in Redis). A background save in progress is superseded.
+func (s *Server) saveRDB() error {
+	s.cancelBGSave()
+	path := s.rdbPath()
+	f, err := createTemp(path)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // a no-op once renamed
+	j := s.newSnapJob()
+	defer j.abort()
+	if err := s.fillTemp(f, j, true); err != nil {
+		return err
+	}
+	if err := publish(f.Name(), path); err != nil {
+		return err
+	}
+	s.saved(j, true)
+	return nil
+}
+
+// saved records a successful save of j. Called under s.mu.
+func (s *Server) saved(j *snapJob, ok bool) {
+	s.lastSaveOK = ok
+	if !ok {
+		s.saveFailedAt = time.Now()
+		return
+	}
+	s.dirty -= j.dirtyAtStart
+	s.lastSave = j.started.Unix()
+	s.rdbSaves++
 }
 
 // Save implements SAVE for command.Host.
 func (s *Server) Save() string {
+	if s.bg != nil {
+		return "ERR Background save already in progress"
+	}
 	if err := s.saveRDB(); err != nil {
 		s.log.Warn("Failed saving the DB: " + err.Error())
 		return "ERR " + err.Error()
@@ -119,9 +149,84 @@ func (s *Server) Save() string {
 	return ""
 }
 
-// savePoints runs from the cron: like Redis's "save <seconds> <changes>" policies it saves
-// when any pair is met, retrying a failed save after 5 s. Without fork the save runs under
-// the lock and blocks clients for its duration (docs/COMPATIBILITY.md).
+// BGSave implements BGSAVE: the snapshot is taken now, under the lock, and written by a
+// goroutine that holds the lock only a step at a time.
+func (s *Server) BGSave(schedule bool) (string, string) {
+	if s.bg != nil {
+		if schedule {
+			return "Background saving scheduled", ""
+		}
+		return "", "ERR Background save already in progress"
+	}
+	s.startBGSave()
+	return "Background saving started", ""
+}
+
+// startBGSave launches a background save. Called under s.mu with no save running. A file
+// that cannot be created fails the save as Redis's child would, after "started" was replied.
+func (s *Server) startBGSave() {
+	f, err := createTemp(s.rdbPath())
+	if err != nil {
+		s.saved(nil, false)
+		s.log.Warn("Background saving error: " + err.Error())
+		return
+	}
+	j := s.newSnapJob()
+	j.tmp = f.Name()
+	s.bg = j
+	s.log.Info("Background saving started")
+	go s.runBGSave(j, f)
+}
+
+// cancelBGSave stops the background save in progress, if any, and removes its temporary
+// file (a superseding save, or shutdown). Called under s.mu.
+func (s *Server) cancelBGSave() {
+	if s.bg == nil {
+		return
+	}
+	s.bg.abort()
+	os.Remove(s.bg.tmp)
+	s.bg = nil
+}
+
+func (s *Server) runBGSave(j *snapJob, f *os.File) {
+	path := s.rdbPath()
+	err := s.fillTemp(f, j, false)
+	defer os.Remove(f.Name())
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j.aborted.Load() {
+		return // superseded; the temporary file goes
+	}
+	if err == nil {
+		// Renamed under the lock, so a foreground save that superseded this one cannot be
+		// overwritten by it.
+		err = publish(f.Name(), path)
+	}
+	j.abort()
+	s.bg = nil
+	s.lastBGSaveSecs = int64(time.Since(j.started).Seconds())
+	if err != nil {
+		s.saved(j, false)
+		s.log.Warn("Background saving error: " + err.Error())
+		return
+	}
+	s.lastCOWBytes = j.cowBytes
+	s.saved(j, true)
+	s.log.Info(fmt.Sprintf("Background saving terminated with success (%d bytes of values preserved for writes during the walk)", j.cowBytes))
+}
+
+// misconf is the -MISCONF reply that refuses writes after a failed background save, when
+// stop-writes-on-bgsave-error is set and save points are configured (Redis's condition).
+func (s *Server) misconf() string {
+	if !s.lastSaveOK && s.cfg.Bool("stop-writes-on-bgsave-error") && len(s.cfg.Strings("save")) > 0 {
+		return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+	}
+	return ""
+}
+
+// savePoints runs from the cron: like Redis's "save <seconds> <changes>" policies it starts a
+// background save when any pair is met, retrying a failed save after 5 s.
 func (s *Server) savePoints(now time.Time) {
 	words := s.cfg.Strings("save")
 	if len(words) == 0 {
@@ -129,7 +234,7 @@ func (s *Server) savePoints(now time.Time) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.saveFailedAt.After(now.Add(-5 * time.Second)) {
+	if s.bg != nil || !s.lastSaveOK && s.saveFailedAt.After(now.Add(-5*time.Second)) {
 		return
 	}
 	elapsed := now.Unix() - s.lastSave
@@ -140,14 +245,12 @@ func (s *Server) savePoints(now time.Time) {
 			continue
 		}
 		s.log.Info(fmt.Sprintf("%d changes in %d seconds. Saving...", changes, secs))
-		if err := s.saveRDB(); err != nil {
-			s.saveFailedAt = now
-			s.lastSaveOK = false
-			s.log.Warn("Background saving error: " + err.Error())
-			return
-		}
-		s.lastSaveOK = true
-		s.log.Info("DB saved on disk")
+		s.startBGSave()
 		return
 	}
+}
+
+// BGRewriteAOF implements BGREWRITEAOF.
+func (s *Server) BGRewriteAOF() (string, string) {
+	return "", "ERR BGREWRITEAOF is not supported yet"
 }

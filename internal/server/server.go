@@ -69,8 +69,13 @@ type Server struct {
 	// saveFailedAt and lastSaveOK track the last periodic save, under mu.
 	saveFailedAt time.Time
 	lastSaveOK   bool
-	tls          *tlsconf.Manager
-	scripts      *scripting.Engine // created on first use, under mu
+	// bg is the background save in progress, nil when none; under mu.
+	bg             *snapJob
+	rdbSaves       int64
+	lastCOWBytes   int64
+	lastBGSaveSecs int64
+	tls            *tlsconf.Manager
+	scripts        *scripting.Engine // created on first use, under mu
 
 	waiters      waiters // blocked and watching clients, under mu
 	pubsub       pubsub  // subscriptions, under mu
@@ -85,15 +90,16 @@ type Server struct {
 // New creates a server from a loaded configuration.
 func New(cfg *config.Config, log *slog.Logger, version string) (*Server, error) {
 	s := &Server{
-		cfg:        cfg,
-		log:        log,
-		version:    version,
-		start:      time.Now(),
-		runID:      randomHex(40),
-		clients:    map[int64]*client{},
-		stopped:    make(chan struct{}),
-		lastSave:   time.Now().Unix(),
-		lastSaveOK: true,
+		cfg:            cfg,
+		log:            log,
+		version:        version,
+		start:          time.Now(),
+		runID:          randomHex(40),
+		clients:        map[int64]*client{},
+		stopped:        make(chan struct{}),
+		lastSave:       time.Now().Unix(),
+		lastSaveOK:     true,
+		lastBGSaveSecs: -1,
 	}
 	n := int(cfg.Int("databases"))
 	s.dbs = make([]*keyspace.DB, n)

@@ -1,0 +1,47 @@
+package rdb
+
+import (
+	"bufio"
+	"bytes"
+
+	"github.com/redoubt/redoubt/internal/keyspace"
+)
+
+// Entries serializes key entries (what WriteKey writes) into memory. A snapshot uses it to
+// keep a value that a write is about to change until its walk reaches that database, then
+// hands the bytes to Writer.WriteEntries.
+type Entries struct {
+	buf bytes.Buffer
+	w   Writer
+}
+
+// NewEntries returns an empty buffer; compress is rdbcompression.
+func NewEntries(compress bool) *Entries {
+	e := &Entries{}
+	e.w = Writer{w: bufio.NewWriterSize(&e.buf, 4<<10), compress: compress}
+	return e
+}
+
+// Add appends one key entry.
+func (e *Entries) Add(key string, o *keyspace.Object, expireMs int64) error {
+	if err := e.w.WriteKey(key, o, expireMs); err != nil {
+		return err
+	}
+	return e.w.w.Flush()
+}
+
+// Len is the number of bytes buffered.
+func (e *Entries) Len() int { return e.buf.Len() }
+
+// Take returns the buffered bytes, which become the caller's, and empties the buffer.
+func (e *Entries) Take() []byte {
+	b := e.buf.Bytes()
+	e.buf = bytes.Buffer{}
+	return b
+}
+
+// WriteEntries copies serialized entries into the file (inside the checksum).
+func (w *Writer) WriteEntries(b []byte) error {
+	w.raw(b)
+	return w.err
+}

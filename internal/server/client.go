@@ -71,6 +71,8 @@ type client struct {
 	watched    []dbKey
 	watchDirty bool
 
+	sync syncState // REPLCONF options and a pending SYNC
+
 	pendingBlock *blocked // set by run when the command blocked
 	blockedOn    *blocked // the parked command, under s.mu (CLIENT UNBLOCK)
 
@@ -372,6 +374,16 @@ func (c *client) runBatch() (more bool, err error) {
 		}
 		if c.closeAfter || c.killed.Load() {
 			s.mu.Unlock()
+			return false, nil
+		}
+		if c.sync.requested {
+			s.mu.Unlock()
+			if err := c.flush(); err != nil {
+				return false, err
+			}
+			if err := c.serveSync(); err != nil {
+				s.log.Warn(fmt.Sprintf("Snapshot for %s failed: %v", c.addr, err))
+			}
 			return false, nil
 		}
 		if c.overOutputLimit(now) {

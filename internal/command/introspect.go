@@ -171,7 +171,13 @@ func commandDocs(c *Ctx) {
 }
 
 func writeDoc(c *Ctx, s *Spec) {
-	n := 4
+	n := 3
+	if s.Complexity != "" {
+		n++
+	}
+	if s.SysCmd {
+		n++
+	}
 	if len(s.Subs) > 0 {
 		n++
 	}
@@ -182,8 +188,15 @@ func writeDoc(c *Ctx, s *Spec) {
 	c.W.BulkString(s.Since)
 	c.W.BulkString("group")
 	c.W.BulkString(s.Group)
-	c.W.BulkString("complexity")
-	c.W.BulkString(s.Complexity)
+	if s.Complexity != "" {
+		c.W.BulkString("complexity")
+		c.W.BulkString(s.Complexity)
+	}
+	if s.SysCmd {
+		c.W.BulkString("doc_flags")
+		c.W.Set(1)
+		c.W.Simple("syscmd")
+	}
 	if len(s.Subs) > 0 {
 		c.W.BulkString("subcommands")
 		c.W.Map(len(s.Subs))

@@ -12,7 +12,7 @@ var persistenceCommands = []*Spec{
 	{Name: "psync", Arity: -3, Flags: Admin | NoScript | NoAsyncLoading | NoMulti, Handler: syncCmd,
 		Summary: "Internal command used for replication", Since: "2.8.0", Group: "server", Complexity: ""},
 	{Name: "replconf", Arity: -1, Flags: Admin | NoScript | Loading | Stale | AllowBusy, Handler: replconf,
-		Summary: "An internal command for configuring the replication stream", Since: "3.0.0", Group: "server", Complexity: "O(1)"},
+		Summary: "An internal command for configuring the replication stream", Since: "3.0.0", Group: "server", Complexity: "O(1)", SysCmd: true},
 }
 
 // Persistence is the part of the server that writes RDB snapshots and the AOF.

@@ -179,6 +179,8 @@ type Spec struct {
 	Since      string
 	Group      string
 	Complexity string
+	// SysCmd is COMMAND DOCS doc_flags syscmd: Redis internals such as REPLCONF.
+	SysCmd bool
 
 	parent *Spec
 	subs   map[string]*Spec

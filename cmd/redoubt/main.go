@@ -137,10 +137,6 @@ func run(argv []string) int {
 		}
 		return nil
 	})
-	if err := srv.LoadRDB(); err != nil {
-		log.Warn(err.Error())
-		return 1
-	}
 	if err := srv.Listen(); err != nil {
 		log.Warn(err.Error())
 		return 1
@@ -197,9 +193,13 @@ func run(argv []string) int {
 			srv.Close()
 		}
 	}()
-	srv.Serve()
+	serveErr := srv.Serve()
 	if pidfile != "" {
 		os.Remove(pidfile)
+	}
+	if serveErr != nil {
+		log.Warn(serveErr.Error())
+		return 1
 	}
 	log.Warn("Redoubt is now ready to exit, bye bye...")
 	return 0

@@ -483,6 +483,14 @@ func (c *client) exec(args [][]byte, now time.Time) {
 		c.applyReplyMode(mark, spec)
 		return
 	}
+	if s.loading.Load() && spec.Flags&command.Loading == 0 {
+		c.out.Error("LOADING Redis is loading the dataset in memory")
+		if c.inMulti {
+			c.multiErr = true
+		}
+		s.stats.rejected(spec, c.out.LastErr)
+		return
+	}
 	if c.out.Proto == 2 && c.Subscribed() && !allowedWhileSubscribed(spec.Name) {
 		c.out.Error("ERR Can't execute '" + spec.Name + "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context")
 		s.stats.rejected(spec, c.out.LastErr)

@@ -123,6 +123,9 @@ func (s *Server) UnblockClient(id int64, withError bool) int {
 // the dataset is saved first and a failed save refuses the shutdown, as in Redis.
 func (s *Server) Shutdown(mode string) string {
 	s.cancelBGSave()
+	if s.loading.Load() {
+		mode = "nosave" // a partial dataset must never replace the file being loaded
+	}
 	if mode == "save" || mode == "" && len(s.cfg.Strings("save")) > 0 {
 		if err := s.saveRDB(); err != nil {
 			s.log.Warn("Error trying to save the DB, can't exit: " + err.Error())
@@ -141,8 +144,8 @@ func (s *Server) SaveOnSignal() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cancelBGSave()
-	if len(s.cfg.Strings("save")) == 0 {
-		return nil
+	if len(s.cfg.Strings("save")) == 0 || s.loading.Load() {
+		return nil // never replace the file being loaded with part of it
 	}
 	return s.saveRDB()
 }

@@ -143,8 +143,7 @@ func (s *Server) infoMemory(b *strings.Builder) {
 }
 
 func (s *Server) infoPersistence(b *strings.Builder) {
-	field(b, "loading", 0)
-	field(b, "async_loading", 0)
+	s.infoLoading(b)
 	var cow, done, total, current int64
 	if j := s.bg; j != nil {
 		cow, done, total = j.cowBytes, j.keysDone, j.total
@@ -171,6 +170,8 @@ func (s *Server) infoPersistence(b *strings.Builder) {
 	field(b, "rdb_current_bgsave_time_sec", current)
 	field(b, "rdb_saves", s.rdbSaves)
 	field(b, "rdb_last_cow_size", s.lastCOWBytes)
+	field(b, "rdb_last_load_keys_expired", s.load.keysExpired)
+	field(b, "rdb_last_load_keys_loaded", s.load.keysLoaded)
 	field(b, "aof_enabled", 0)
 	field(b, "aof_rewrite_in_progress", 0)
 	field(b, "aof_last_bgrewrite_status", "ok")
@@ -286,4 +287,30 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// infoLoading writes the loading fields; while loading, Redis adds the progress ones.
+func (s *Server) infoLoading(b *strings.Builder) {
+	if !s.loading.Load() {
+		field(b, "loading", 0)
+		field(b, "async_loading", 0)
+		return
+	}
+	total, done := s.load.total.Load(), s.load.done.Load()
+	elapsed := time.Since(s.load.started).Seconds()
+	perc, eta := 0.0, 1
+	if total > 0 {
+		perc = float64(done) * 100 / float64(total)
+	}
+	if done > 0 && total > done {
+		eta = int(elapsed * float64(total-done) / float64(done))
+	}
+	field(b, "loading", 1)
+	field(b, "async_loading", 0)
+	field(b, "loading_start_time", s.load.started.Unix())
+	field(b, "loading_total_bytes", total)
+	field(b, "loading_rdb_used_mem", 0)
+	field(b, "loading_loaded_bytes", done)
+	field(b, "loading_loaded_perc", fmt.Sprintf("%.2f", perc))
+	field(b, "loading_eta_seconds", eta)
 }

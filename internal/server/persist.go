@@ -4,9 +4,11 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/redoubt/redoubt/internal/keyspace"
@@ -18,10 +20,20 @@ func (s *Server) rdbPath() string {
 	return filepath.Join(s.cfg.String("dir"), s.cfg.String("dbfilename"))
 }
 
-// LoadRDB loads dir/dbfilename at start, if it exists, dropping keys already expired (as a
-// master does). It runs before the listeners accept anyone.
-func (s *Server) LoadRDB() error {
-	path := s.rdbPath()
+// loadBatch is how many keys loading installs per hold of s.mu, so clients connected during a
+// long load get their -LOADING replies (and INFO) promptly.
+const loadBatch = 1024
+
+// loadData loads the dataset at start (before the cron runs): dir/dbfilename, if it exists.
+// Clients may already be connected; until it returns they get -LOADING.
+func (s *Server) loadData() error {
+	s.loading.Store(true)
+	defer s.loading.Store(false)
+	return s.loadRDBFile(s.rdbPath())
+}
+
+// loadRDBFile loads an RDB file if it exists, dropping keys already expired (as a master does).
+func (s *Server) loadRDBFile(path string) error {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -30,14 +42,30 @@ func (s *Server) LoadRDB() error {
 		return fmt.Errorf("Fatal error loading the DB: %w", err)
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil {
+		s.load.total.Store(st.Size())
+	}
 	start := time.Now()
-	now := start.UnixMilli()
-	loaded, expired := 0, 0
+	loaded, expired, err := s.loadRDB(&countingReader{r: f, n: &s.load.done})
+	if err != nil {
+		return fmt.Errorf("Fatal error loading the DB %s: %w. Exiting.", path, err)
+	}
+	s.log.Info(fmt.Sprintf("DB loaded from disk: %.3f seconds (%d keys, %d expired keys skipped)", time.Since(start).Seconds(), loaded, expired))
+	return nil
+}
+
+// loadRDB installs the keys of an RDB stream, taking s.mu for loadBatch keys at a time.
+func (s *Server) loadRDB(r io.Reader) (loaded, expired int, err error) {
+	now := time.Now().UnixMilli()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	err = rdb.Load(bufio.NewReaderSize(f, 1<<20), func(db int, key string, obj keyspace.Object, expireMs int64) error {
+	err = rdb.Load(bufio.NewReaderSize(r, 1<<20), func(db int, key string, obj keyspace.Object, expireMs int64) error {
 		if db < 0 || db >= len(s.dbs) {
 			return fmt.Errorf("key in DB %d, but databases is %d", db, len(s.dbs))
+		}
+		if (loaded+expired)%loadBatch == loadBatch-1 {
+			s.mu.Unlock()
+			s.mu.Lock()
 		}
 		if expireMs >= 0 && expireMs <= now {
 			expired++
@@ -51,11 +79,28 @@ func (s *Server) LoadRDB() error {
 		loaded++
 		return nil
 	})
-	if err != nil {
-		return fmt.Errorf("Fatal error loading the DB %s: %w. Exiting.", path, err)
-	}
-	s.log.Info(fmt.Sprintf("DB loaded from disk: %.3f seconds (%d keys, %d expired keys skipped)", time.Since(start).Seconds(), loaded, expired))
-	return nil
+	s.load.keysLoaded, s.load.keysExpired = int64(loaded), int64(expired)
+	return loaded, expired, err
+}
+
+// loadProgress is what INFO persistence reports about loading.
+type loadProgress struct {
+	started     time.Time
+	total, done atomic.Int64 // bytes
+	keysLoaded  int64        // the last load's rdb_last_load_keys_loaded, under s.mu
+	keysExpired int64
+}
+
+// countingReader counts the bytes read into n (loading_loaded_bytes).
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // createTemp opens a temporary file beside path, owner-only from the start.

@@ -73,6 +73,8 @@ type Server struct {
 	bg             *snapJob
 	rdbSaves       int64
 	lastCOWBytes   int64
+	loading        atomic.Bool // the dataset is being loaded: clients get -LOADING
+	load           loadProgress
 	lastBGSaveSecs int64
 	tls            *tlsconf.Manager
 	scripts        *scripting.Engine // created on first use, under mu
@@ -331,16 +333,24 @@ func (s *Server) Addrs() []net.Addr {
 	return out
 }
 
-// Serve accepts connections until Shutdown. It returns after the listeners close.
-func (s *Server) Serve() {
+// Serve loads the dataset and accepts connections until Shutdown. Clients that connect while
+// the dataset loads get -LOADING, as with Redis. It returns after the listeners close, or
+// with the error that made loading fail.
+func (s *Server) Serve() error {
 	for _, ln := range s.listeners() {
 		s.wg.Add(1)
 		go s.acceptLoop(ln)
+	}
+	s.load.started = time.Now()
+	if err := s.loadData(); err != nil {
+		s.Close()
+		return err
 	}
 	s.wg.Add(1)
 	go s.cron()
 	s.log.Info("Ready to accept connections")
 	<-s.stopped
+	return nil
 }
 
 // acceptLoop never gives up on a transient error (EMFILE, ECONNABORTED...): it backs off from

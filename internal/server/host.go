@@ -122,7 +122,7 @@ func (s *Server) UnblockClient(id int64, withError bool) int {
 // Shutdown implements SHUTDOWN: with SAVE, or with save points configured and no NOSAVE,
 // the dataset is saved first and a failed save refuses the shutdown, as in Redis.
 func (s *Server) Shutdown(mode string) string {
-	s.cancelBGSave()
+	s.cancelWalks()
 	if s.loading.Load() {
 		mode = "nosave" // a partial dataset must never replace the file being loaded
 	}
@@ -143,7 +143,7 @@ func (s *Server) Shutdown(mode string) string {
 func (s *Server) SaveOnSignal() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.cancelBGSave()
+	s.cancelWalks()
 	if len(s.cfg.Strings("save")) == 0 || s.loading.Load() {
 		return nil // never replace the file being loaded with part of it
 	}

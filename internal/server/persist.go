@@ -117,11 +117,11 @@ func createTemp(path string) (*os.File, error) {
 	return f, nil
 }
 
-// fillTemp writes a snapshot into f and makes it durable: fsync before the rename, so the
-// rename can never expose a file whose blocks are not on disk.
-func (s *Server) fillTemp(f *os.File, j *snapJob, held bool) error {
+// fillTemp writes an RDB into f with write and makes it durable: fsync before the rename, so
+// the rename can never expose a file whose blocks are not on disk.
+func fillTemp(f *os.File, write func(io.Writer) error) error {
 	bw := bufio.NewWriterSize(f, 1<<20)
-	err := s.writeRDB(j, bw, held)
+	err := write(bw)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -147,25 +147,24 @@ func publish(tmp, path string) error {
 	return nil
 }
 
-// saveRDB writes a snapshot to dir/dbfilename in the foreground, holding s.mu throughout (SAVE
-// and shutdown block, as in Redis). A background save in progress is superseded.
+// saveRDB writes the dataset to dir/dbfilename in the foreground, holding s.mu throughout
+// (SAVE and shutdown block, as in Redis): nothing changes meanwhile, so no snapshot is needed
+// and a background walk in progress is unaffected.
 func (s *Server) saveRDB() error {
-	s.cancelBGSave()
 	path := s.rdbPath()
 	f, err := createTemp(path)
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name()) // a no-op once renamed
-	j := s.newSnapJob()
-	defer j.abort()
-	if err := s.fillTemp(f, j, true); err != nil {
+	started := time.Now()
+	if err := fillTemp(f, s.writeRDBLocked); err != nil {
 		return err
 	}
 	if err := publish(f.Name(), path); err != nil {
 		return err
 	}
-	s.saved(j, true)
+	s.saved(&snapJob{started: started, dirtyAtStart: s.dirty}, true)
 	return nil
 }
 
@@ -195,21 +194,26 @@ func (s *Server) Save() string {
 }
 
 // BGSave implements BGSAVE: the snapshot is taken now, under the lock, and written by a
-// goroutine that holds the lock only a step at a time.
+// goroutine that holds the lock only a step at a time. Only one walk runs at a time; SCHEDULE
+// defers the save until the running one (an AOF rewrite or a snapshot for a client) ends.
 func (s *Server) BGSave(schedule bool) (string, string) {
-	if s.bg != nil {
-		if schedule {
-			return "Background saving scheduled", ""
-		}
+	switch {
+	case s.bg != nil:
 		return "", "ERR Background save already in progress"
+	case s.walk != nil && schedule:
+		s.bgsaveScheduled = true
+		return "Background saving scheduled", ""
+	case s.walk != nil:
+		return "", "ERR Another background operation is in progress: can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
 	}
 	s.startBGSave()
 	return "Background saving started", ""
 }
 
-// startBGSave launches a background save. Called under s.mu with no save running. A file
+// startBGSave launches a background save. Called under s.mu with no walk running. A file
 // that cannot be created fails the save as Redis's child would, after "started" was replied.
 func (s *Server) startBGSave() {
+	s.bgsaveScheduled = false
 	f, err := createTemp(s.rdbPath())
 	if err != nil {
 		s.saved(nil, false)
@@ -223,20 +227,23 @@ func (s *Server) startBGSave() {
 	go s.runBGSave(j, f)
 }
 
-// cancelBGSave stops the background save in progress, if any, and removes its temporary
-// file (a superseding save, or shutdown). Called under s.mu.
-func (s *Server) cancelBGSave() {
-	if s.bg == nil {
+// cancelWalks stops the background save, rewrite or client snapshot in progress, removing
+// the save's temporary file (shutdown). Called under s.mu.
+func (s *Server) cancelWalks() {
+	if s.walk == nil {
 		return
 	}
-	s.bg.abort()
-	os.Remove(s.bg.tmp)
-	s.bg = nil
+	s.walk.abort()
+	if s.bg != nil {
+		os.Remove(s.bg.tmp)
+		s.bg = nil
+	}
+	s.endWalk()
 }
 
 func (s *Server) runBGSave(j *snapJob, f *os.File) {
 	path := s.rdbPath()
-	err := s.fillTemp(f, j, false)
+	err := fillTemp(f, func(w io.Writer) error { return s.writeRDB(j, w) })
 	defer os.Remove(f.Name())
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -248,8 +255,8 @@ func (s *Server) runBGSave(j *snapJob, f *os.File) {
 		// overwritten by it.
 		err = publish(f.Name(), path)
 	}
-	j.abort()
 	s.bg = nil
+	s.endWalk()
 	s.lastBGSaveSecs = int64(time.Since(j.started).Seconds())
 	if err != nil {
 		s.saved(j, false)
@@ -279,7 +286,11 @@ func (s *Server) savePoints(now time.Time) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.bg != nil || !s.lastSaveOK && s.saveFailedAt.After(now.Add(-5*time.Second)) {
+	if s.walk == nil && s.bgsaveScheduled {
+		s.startBGSave()
+		return
+	}
+	if s.walk != nil || !s.lastSaveOK && s.saveFailedAt.After(now.Add(-5*time.Second)) {
 		return
 	}
 	elapsed := now.Unix() - s.lastSave

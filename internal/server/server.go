@@ -70,14 +70,19 @@ type Server struct {
 	saveFailedAt time.Time
 	lastSaveOK   bool
 	// bg is the background save in progress, nil when none; under mu.
-	bg             *snapJob
-	rdbSaves       int64
-	lastCOWBytes   int64
-	loading        atomic.Bool // the dataset is being loaded: clients get -LOADING
-	load           loadProgress
-	lastBGSaveSecs int64
-	tls            *tlsconf.Manager
-	scripts        *scripting.Engine // created on first use, under mu
+	bg *snapJob
+	// walk is the snapshot being walked (background save, AOF rewrite or a client's SYNC):
+	// one at a time; walkDone is signalled when it ends. Under mu.
+	walk            *snapJob
+	walkDone        sync.Cond
+	bgsaveScheduled bool
+	rdbSaves        int64
+	lastCOWBytes    int64
+	loading         atomic.Bool // the dataset is being loaded: clients get -LOADING
+	load            loadProgress
+	lastBGSaveSecs  int64
+	tls             *tlsconf.Manager
+	scripts         *scripting.Engine // created on first use, under mu
 
 	waiters      waiters // blocked and watching clients, under mu
 	pubsub       pubsub  // subscriptions, under mu
@@ -120,6 +125,7 @@ func New(cfg *config.Config, log *slog.Logger, version string) (*Server, error) 
 	}
 	s.stats.init()
 	s.initWaiters()
+	s.walkDone.L = &s.mu
 	s.pubsub.init()
 	s.tun.set(loadTunables(cfg))
 	cfg.OnSet(func(name string) error {

@@ -37,7 +37,8 @@ var errSnapshotAborted = errors.New("snapshot aborted")
 // other clients wait at most a fraction of a millisecond for it.
 const snapshotBudget = 256
 
-// newSnapJob starts a snapshot of every database. Called under s.mu.
+// newSnapJob starts a snapshot of every database; s.walk must be nil (one walk at a time:
+// each value has one snapshot mark). Called under s.mu.
 func (s *Server) newSnapJob() *snapJob {
 	compress := s.cfg.Bool("rdbcompression")
 	j := &snapJob{started: time.Now(), pending: make([]*rdb.Entries, len(s.dbs)), dirtyAtStart: s.dirty}
@@ -57,7 +58,25 @@ func (s *Server) newSnapJob() *snapJob {
 		n, _ := j.snap.Sizes(i)
 		j.total += int64(n)
 	}
+	s.walk = j
 	return j
+}
+
+// endWalk marks the running walk finished and wakes those waiting to start one. Called under
+// s.mu.
+func (s *Server) endWalk() {
+	if s.walk != nil {
+		s.walk.abort()
+		s.walk = nil
+	}
+	s.walkDone.Broadcast()
+}
+
+// waitWalk waits until no walk runs. Called under s.mu, which it releases while waiting.
+func (s *Server) waitWalk() {
+	for s.walk != nil {
+		s.walkDone.Wait()
+	}
 }
 
 // abort stops the job's walk; writers stop preserving for it. Called under s.mu.
@@ -66,14 +85,10 @@ func (j *snapJob) abort() {
 	j.snap.Abort()
 }
 
-// writeRDB serializes the snapshot to w. With held the caller holds s.mu throughout (SAVE,
-// shutdown); otherwise the lock is taken for each step and released while bytes go to w, so
-// clients keep being served during a background save.
-func (s *Server) writeRDB(j *snapJob, w io.Writer, held bool) error {
+// writeRDB serializes the snapshot to w, taking the lock for each step and releasing it
+// while bytes go to w, so clients keep being served during a background save.
+func (s *Server) writeRDB(j *snapJob, w io.Writer) error {
 	lock, unlock := s.mu.Lock, s.mu.Unlock
-	if held {
-		lock, unlock = func() {}, func() {}
-	}
 	rw, err := rdb.NewWriter(w, j.opts)
 	if err != nil {
 		return err
@@ -118,6 +133,22 @@ func (s *Server) writeRDB(j *snapJob, w io.Writer, held bool) error {
 			if err := rw.WriteEntries(walked.Take()); err != nil {
 				return err
 			}
+		}
+	}
+	return rw.Close()
+}
+
+// writeRDBLocked writes the whole dataset as an RDB while the caller holds s.mu (SAVE,
+// shutdown, a new AOF base): nothing can change, so it needs no snapshot.
+func (s *Server) writeRDBLocked(w io.Writer) error {
+	now := time.Now()
+	rw, err := rdb.NewWriter(w, rdb.WriterOptions{CTime: now.Unix(), UsedMem: s.mem.used(now), NoCompression: !s.cfg.Bool("rdbcompression")})
+	if err != nil {
+		return err
+	}
+	for _, db := range s.dbs {
+		if err := rw.WriteDB(db, now.UnixMilli()); err != nil {
+			return err
 		}
 	}
 	return rw.Close()

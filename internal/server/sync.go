@@ -63,11 +63,14 @@ func (s *Server) Sync(conn command.Conn, psync bool) string {
 func (c *client) serveSync() error {
 	s := c.s
 	s.mu.Lock()
+	s.waitWalk()
 	j := s.newSnapJob()
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
-		j.abort()
+		if s.walk == j {
+			s.endWalk()
+		}
 		s.mu.Unlock()
 	}()
 	s.log.Info(fmt.Sprintf("Snapshot requested by %s (rdb-only), streaming %d keys", c.addr, j.total))
@@ -81,7 +84,7 @@ func (c *client) serveSync() error {
 		rand.Read(mark)
 		m := hex.EncodeToString(mark)
 		w.WriteString("$EOF:" + m + "\r\n")
-		if err := s.writeRDB(j, w, false); err != nil {
+		if err := s.writeRDB(j, w); err != nil {
 			return err
 		}
 		w.WriteString(m)
@@ -94,7 +97,7 @@ func (c *client) serveSync() error {
 	defer os.Remove(f.Name())
 	defer f.Close()
 	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := s.writeRDB(j, bw, false); err != nil {
+	if err := s.writeRDB(j, bw); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {

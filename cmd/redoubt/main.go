@@ -29,6 +29,9 @@ const usage = `Usage: redoubt [/path/to/redis.conf] [options] [-]
        redoubt - (read config from stdin)
        redoubt check-security [/path/to/redis.conf] [options]
        redoubt check-rdb <dump.rdb>
+       redoubt check-aof [--fix] <appendonly.aof.manifest|file.aof>
+       redoubt backup --dir BACKUPDIR [--keep N] [--host H --port P | --unix PATH] [--user U] [--tls ...]
+       redoubt restore --from BACKUP.rdb --dir DATADIR [--force]
        redoubt gencert [--dir DIR] [--client NAME ...] [--host NAME ...]
        redoubt -v or --version
        redoubt -h or --help
@@ -44,19 +47,25 @@ Examples:
 // parent starts a detached copy of itself and exits.
 const daemonEnv = "REDOUBT_DAEMONIZED"
 
+// subcommands are the tools the binary carries beside the server.
+var subcommands = map[string]func(args []string) int{
+	"gencert":        runGencert,
+	"check-security": runCheckSecurity,
+	"check-rdb":      runCheckRDB,
+	"check-aof":      runCheckAOF,
+	"backup":         runBackup,
+	"restore":        runRestore,
+}
+
 func main() {
 	os.Exit(run(os.Args[1:]))
 }
 
 func run(argv []string) int {
-	if len(argv) > 0 && argv[0] == "gencert" {
-		return runGencert(argv[1:])
-	}
-	if len(argv) > 0 && argv[0] == "check-security" {
-		return runCheckSecurity(argv[1:])
-	}
-	if len(argv) > 0 && argv[0] == "check-rdb" {
-		return runCheckRDB(argv[1:])
+	if len(argv) > 0 {
+		if sub, ok := subcommands[argv[0]]; ok {
+			return sub(argv[1:])
+		}
 	}
 	if len(argv) == 1 {
 		switch argv[0] {

@@ -130,6 +130,7 @@ func restoreCmd(c *Ctx) {
 		if deleted {
 			c.Notify(NotifyGeneric, "del", key)
 			c.Changed(1)
+			c.Propagate([]byte("DEL"), c.Args[1])
 		}
 		c.W.OK()
 		return
@@ -151,5 +152,17 @@ func restoreCmd(c *Ctx) {
 	}
 	c.Notify(NotifyGeneric, "restore", key)
 	c.Changed(1)
+	if ttl != 0 && !absttl {
+		propagateAbsoluteRestore(c, ttl)
+	}
 	c.W.OK()
+}
+
+// propagateAbsoluteRestore records a RESTORE with a relative TTL as one with the deadline it
+// set and ABSTTL appended, so a later replay sets the same deadline.
+func propagateAbsoluteRestore(c *Ctx, deadline int64) {
+	args := make([][]byte, 0, len(c.Args)+1)
+	args = append(args, c.Args[0], c.Args[1], propInt(deadline))
+	args = append(args, c.Args[3:]...)
+	c.Propagate(append(args, []byte("ABSTTL"))...)
 }

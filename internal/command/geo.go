@@ -192,6 +192,21 @@ options:
 		scores[j], members[j] = geo.Score(lon, lat), a[2]
 	}
 	zaddApply(c, c.Key(1), flags, ch, scores, members)
+	if c.Dirty > 0 {
+		propagateGeoadd(c, i, scores, members)
+	}
+}
+
+// propagateGeoadd records GEOADD as the ZADD it amounts to, with the options as given (from
+// argument 2 up to first) and the geohash scores, so a replay needs no coordinate math.
+func propagateGeoadd(c *Ctx, first int, scores []float64, members [][]byte) {
+	args := make([][]byte, 0, first+2*len(scores))
+	args = append(args, []byte("zadd"))
+	args = append(args, c.Args[1:first]...)
+	for j, score := range scores {
+		args = append(args, propInt(int64(score)), members[j])
+	}
+	c.Propagate(args...)
 }
 
 // writeDistance replies with a distance as Redis does, "%.4f" in a bulk string.

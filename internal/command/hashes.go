@@ -324,6 +324,8 @@ func hincrbyfloatCmd(c *Ctx) {
 	hashStore(c, key, h, created)
 	c.Notify(NotifyHash, "hincrbyfloat", key)
 	c.Changed(1)
+	// The sum goes as its result: replaying the addition could round differently elsewhere.
+	c.Propagate([]byte("HSET"), c.Args[1], c.Args[2], res)
 }
 
 // randCount parses the count of HRANDFIELD and SRANDMEMBER, which Redis bounds to

@@ -196,6 +196,27 @@ func dbArg(c *Ctx, b []byte) (*keyspace.DB, bool) {
 	return c.Host.DB(id), true
 }
 
+// propInt formats n as an argument of a propagated command.
+func propInt(n int64) []byte { return strconv.AppendInt(nil, n, 10) }
+
+// Lazy-free directives that decide whether a propagated delete is DEL or UNLINK.
+const (
+	lazyExpire  = "lazyfree-lazy-expire"   // a deadline already in the past
+	lazyUserDel = "lazyfree-lazy-user-del" // GETDEL
+)
+
+// propagateDelete records that the command removed key, as the DEL that a replica or an AOF
+// replay must run instead of the command: an expire in the past would set a live deadline
+// there, since they may run it later. It is UNLINK when the lazy-free directive is on, as
+// Redis names the delete after how it freed the value.
+func propagateDelete(c *Ctx, key []byte, lazyDirective string) {
+	name := "DEL"
+	if configValue(c, lazyDirective) == "yes" {
+		name = "UNLINK"
+	}
+	c.Propagate([]byte(name), key)
+}
+
 func delCmd(c *Ctx) {
 	n := 0
 	for _, k := range c.Args[1:] {
@@ -387,6 +408,9 @@ func flushdbCmd(c *Ctx) {
 		return
 	}
 	c.Changed(c.DB.Flush())
+	// Replicas and the AOF get FLUSHDB even when the database was already empty: theirs
+	// may not be.
+	c.Propagate(c.Args...)
 	c.W.OK()
 }
 
@@ -775,12 +799,25 @@ func expireGeneric(c *Ctx, base int64, seconds bool, name string) {
 	if when <= c.Now {
 		c.DB.Delete(key, c.Now)
 		c.Notify(NotifyGeneric, "del", key)
+		propagateDelete(c, c.Args[1], lazyExpire)
 	} else {
 		c.DB.SetExpire(key, when)
 		c.Notify(NotifyGeneric, "expire", key)
+		propagateExpire(c, base != 0 || seconds, when)
 	}
 	c.Changed(1)
 	c.W.Int(1)
+}
+
+// propagateExpire records a relative or second-unit expire as PEXPIREAT with the absolute
+// deadline, so that replaying it later sets the same one; the NX/XX/GT/LT options stay.
+// PEXPIREAT itself already says the deadline and goes as it came.
+func propagateExpire(c *Ctx, rewrite bool, when int64) {
+	if !rewrite {
+		return
+	}
+	args := append([][]byte{[]byte("PEXPIREAT"), c.Args[1], propInt(when)}, c.Args[3:]...)
+	c.Propagate(args...)
 }
 
 func ttlCmd(c *Ctx)         { ttlGeneric(c, false, false) }

@@ -276,8 +276,9 @@ func listPopCommand(c *Ctx, front bool) {
 	listPopRange(c, key, l, front, count)
 }
 
-// listPopRange pops up to count elements from one end, replying with them in pop order.
-func listPopRange(c *Ctx, key string, l *list.List, front bool, count int64) {
+// listPopRange pops up to count elements from one end, replying with them in pop order, and
+// returns how many it popped.
+func listPopRange(c *Ctx, key string, l *list.List, front bool, count int64) int {
 	n := int(min(count, int64(l.Len())))
 	if front {
 		listRangeReply(c, l, 0, n-1, false)
@@ -287,6 +288,22 @@ func listPopRange(c *Ctx, key string, l *list.List, front bool, count int64) {
 		l.TrimBack(n)
 	}
 	listRemoved(c, key, l, front, n)
+	return n
+}
+
+// propagatePop records a pop from a blocking or multi-key command as the plain LPOP/RPOP of
+// the key it served, so a replay does not depend on which keys held elements. count is nil
+// for the single-element form.
+func propagatePop(c *Ctx, key []byte, front bool, count []byte) {
+	name := "RPOP"
+	if front {
+		name = "LPOP"
+	}
+	if count == nil {
+		c.Propagate([]byte(name), key)
+		return
+	}
+	c.Propagate([]byte(name), key, count)
 }
 
 func listLlen(c *Ctx) {
@@ -610,21 +627,22 @@ func listRpoplpush(c *Ctx) { listMove(c, false, true) }
 
 // listMove pops from the list at argument 1 and pushes to the list at argument 2, in the
 // order of Redis's lmoveGenericCommand (destination type checked only when there is
-// something to move; the source may be the destination).
-func listMove(c *Ctx, from, to bool) {
+// something to move; the source may be the destination). It reports whether it moved an
+// element.
+func listMove(c *Ctx, from, to bool) bool {
 	src, dst := c.Key(1), c.Key(2)
 	so, ok := c.LookupType(src, keyspace.TypeList)
 	if !ok {
-		return
+		return false
 	}
 	if so == nil {
 		c.W.Null()
-		return
+		return false
 	}
 	sl := listVal(so)
 	do, ok := c.LookupType(dst, keyspace.TypeList)
 	if !ok {
-		return
+		return false
 	}
 	v := listPop(sl, from)
 	var dl *list.List
@@ -645,6 +663,7 @@ func listMove(c *Ctx, from, to bool) {
 	listDeleteIfEmpty(c, src, sl)
 	c.DB.Modified(src)
 	c.Changed(1)
+	return true
 }
 
 // listMpopArgs parses the numkeys, LEFT|RIGHT and COUNT of LMPOP/BLMPOP, numkeys being at
@@ -699,7 +718,8 @@ func listMpopServe(c *Ctx, keys [][]byte, front bool, count int64) (served, ok b
 		}
 		c.W.Array(2)
 		c.W.Bulk(k)
-		listPopRange(c, key, listVal(o), front, count)
+		n := listPopRange(c, key, listVal(o), front, count)
+		propagatePop(c, k, front, propInt(int64(n)))
 		return true, true
 	}
 	return false, true
@@ -756,6 +776,7 @@ func listBpop(c *Ctx, front bool) {
 		c.W.Bulk(k)
 		c.W.Bulk(listPop(l, front))
 		listRemoved(c, key, l, front, 1)
+		propagatePop(c, k, front, nil)
 		return
 	}
 	c.Block(listBlockKeys(keys), deadline, listNullArray)
@@ -774,6 +795,29 @@ func listBlmove(c *Ctx) {
 }
 
 func listBrpoplpush(c *Ctx) { listBmove(c, false, true, c.Args[3]) }
+
+// propagateMove records a served BLMOVE or BRPOPLPUSH as its non-blocking twin. Redis passes
+// BLMOVE's LEFT/RIGHT on as typed, but spells them in lower case when serving a client that
+// had blocked.
+func propagateMove(c *Ctx, from, to bool) {
+	src, dst := c.Args[1], c.Args[2]
+	if c.Spec.Name == "brpoplpush" {
+		c.Propagate([]byte("RPOPLPUSH"), src, dst)
+		return
+	}
+	wherefrom, whereto := c.Args[3], c.Args[4]
+	if c.Rerun {
+		wherefrom, whereto = listWhereName(from), listWhereName(to)
+	}
+	c.Propagate([]byte("LMOVE"), src, dst, wherefrom, whereto)
+}
+
+func listWhereName(front bool) []byte {
+	if front {
+		return []byte("left")
+	}
+	return []byte("right")
+}
 
 // listBmove implements BLMOVE/BRPOPLPUSH: LMOVE when the source has elements, else block
 // on the source alone.
@@ -799,7 +843,9 @@ func listBmove(c *Ctx, from, to bool, timeout []byte) {
 		c.Block([]string{c.Key(1)}, deadline, listNullArray)
 		return
 	}
-	listMove(c, from, to)
+	if listMove(c, from, to) {
+		propagateMove(c, from, to)
+	}
 }
 
 // listOtherType reports whether key holds a value that is not a list.

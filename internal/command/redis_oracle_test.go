@@ -22,19 +22,32 @@ type oracle struct {
 	t    testing.TB
 	conn net.Conn
 	r    *bufio.Reader
+	dir  string // the server's working directory
 }
 
 // startRedis starts a private redis-server on a free loopback port (no persistence) and stops
-// it when the test ends. The test is skipped when Redis is not installed.
+// it when the test ends. The test is skipped when Redis is not installed, or fails when
+// REDOUBT_REQUIRE_ORACLE=1.
 func startRedis(t testing.TB) *oracle {
 	t.Helper()
+	return startRedisWith(t, "--appendonly", "no")
+}
+
+// startRedisWith is startRedis with extra configuration arguments.
+func startRedisWith(t testing.TB, extra ...string) *oracle {
+	t.Helper()
 	if _, err := os.Stat(redisServerPath); err != nil {
+		if os.Getenv("REDOUBT_REQUIRE_ORACLE") == "1" {
+			t.Fatalf("redis-server is required (REDOUBT_REQUIRE_ORACLE=1) but missing: %v", err)
+		}
 		t.Skip("redis-server not installed")
 	}
 	for attempt := 0; attempt < 5; attempt++ {
 		port := freePort(t)
-		cmd := exec.Command(redisServerPath, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-			"--save", "", "--appendonly", "no", "--daemonize", "no", "--dir", t.TempDir())
+		dir := t.TempDir()
+		args := append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--save", "", "--daemonize", "no", "--dir", dir}, extra...)
+		cmd := exec.Command(redisServerPath, args...)
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start redis-server: %v", err)
 		}
@@ -49,7 +62,7 @@ func startRedis(t testing.TB) *oracle {
 			stop()
 			continue // most likely the port was taken between probing and binding
 		}
-		o := &oracle{t: t, conn: conn, r: bufio.NewReader(conn)}
+		o := &oracle{t: t, conn: conn, r: bufio.NewReader(conn), dir: dir}
 		t.Cleanup(func() {
 			conn.Close()
 			stop()
@@ -99,6 +112,36 @@ func (o *oracle) do(args ...string) string {
 	if _, err := o.conn.Write(buf); err != nil {
 		o.t.Fatalf("write to redis: %v", err)
 	}
+	var out []byte
+	if err := readReply(o.r, &out); err != nil {
+		o.t.Fatalf("read from redis: %v", err)
+	}
+	return string(out)
+}
+
+// dial opens another connection to the same server, closed when the test ends.
+func (o *oracle) dial() *oracle {
+	o.t.Helper()
+	conn, err := net.Dial("tcp", o.conn.RemoteAddr().String())
+	if err != nil {
+		o.t.Fatalf("second connection to redis: %v", err)
+	}
+	o.t.Cleanup(func() { conn.Close() })
+	return &oracle{t: o.t, conn: conn, r: bufio.NewReader(conn), dir: o.dir}
+}
+
+// send writes one command without waiting for its reply (a command that blocks).
+func (o *oracle) send(args ...string) {
+	o.t.Helper()
+	if _, err := o.conn.Write(encodeArgs(args...)); err != nil {
+		o.t.Fatalf("write to redis: %v", err)
+	}
+}
+
+// reply reads the reply to a command sent earlier, waiting at most timeout.
+func (o *oracle) reply(timeout time.Duration) string {
+	o.t.Helper()
+	o.conn.SetDeadline(time.Now().Add(timeout))
 	var out []byte
 	if err := readReply(o.r, &out); err != nil {
 		o.t.Fatalf("read from redis: %v", err)

@@ -265,6 +265,8 @@ func spopCmd(c *Ctx) {
 	m := s.PopRandom()
 	c.Notify(NotifySet, "spop", key)
 	writeMember(c.W, m)
+	// The member was chosen at random: a replay must remove that one.
+	c.Propagate([]byte("SREM"), c.Args[1], []byte(m.String()))
 	if s.Len() == 0 {
 		c.DB.Delete(key, c.Now)
 		c.Notify(NotifyGeneric, "del", key)
@@ -302,6 +304,8 @@ func spopCountCmd(c *Ctx) {
 		}
 		c.DB.Delete(key, c.Now)
 		c.Notify(NotifyGeneric, "del", key)
+		// Popping every member is deleting the key, whichever members a replay would pick.
+		c.Propagate([]byte("DEL"), c.Args[1])
 		return
 	}
 	c.Changed(int(n))
@@ -309,6 +313,8 @@ func spopCountCmd(c *Ctx) {
 	c.W.Set(len(popped))
 	for _, m := range popped {
 		writeMember(c.W, m)
+		// One SREM per member, as Redis 7.0 propagates them.
+		c.Propagate([]byte("SREM"), c.Args[1], []byte(m.String()))
 	}
 	c.DB.Modified(key)
 }

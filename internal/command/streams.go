@@ -2,6 +2,7 @@ package command
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 
 	"github.com/redoubt/redoubt/internal/keyspace"
@@ -194,6 +195,8 @@ type addArgs struct {
 	idGiven  bool
 	seqGiven bool
 	idPos    int
+	// thresholdPos is the index of the MAXLEN/MINID value.
+	thresholdPos int
 }
 
 // parseAddTrim is streamParseAddOrTrimArgsOrReply.
@@ -233,6 +236,7 @@ func parseAddTrim(c *Ctx, xadd bool) (a addArgs, ok bool) {
 				a.trim.Strategy, a.trim.MinID = stream.TrimMinID, id
 			}
 			i++
+			a.thresholdPos = i
 			continue
 		case xArgIs(opt, "limit") && more > 0:
 			n, ok := c.ArgInt(i + 1)
@@ -272,6 +276,11 @@ func parseAddTrim(c *Ctx, xadd bool) (a addArgs, ok bool) {
 		return a, false
 	}
 	switch {
+	case mustObey(c):
+		// Trims from a master or the AOF were made exact when first run, and may keep the
+		// LIMIT of the approximate form they replace (Redis propagates them so), which then
+		// no longer applies.
+		a.trim.Limit = 0
 	case limitGiven && !a.trim.Approx:
 		c.Err(errLimitNoApprox)
 		return a, false
@@ -284,6 +293,16 @@ func parseAddTrim(c *Ctx, xadd bool) (a addArgs, ok bool) {
 		a.trim.Limit = 0
 	}
 	return a, true
+}
+
+// Obeyed is implemented by the connections whose commands replay what already happened
+// elsewhere: the AOF being loaded, a replica's link to its master. Redis (mustObeyClient)
+// accepts from them some forms that only its own propagation produces.
+type Obeyed interface{ MustObey() bool }
+
+func mustObey(c *Ctx) bool {
+	o, ok := c.Conn.(Obeyed)
+	return ok && o.MustObey()
 }
 
 // streamCStr is the argument as Redis's C string functions (strcmp, strcasecmp) see it: up to the
@@ -350,6 +369,32 @@ func xaddCmd(c *Ctx) {
 	if s.Trim(a.trim) > 0 {
 		c.Notify(NotifyStream, "xtrim", key)
 	}
+	if !a.idGiven || !a.seqGiven || a.trim.Approx {
+		args := slices.Clone(c.Args)
+		args[a.idPos] = id.Append(nil)
+		c.Propagate(exactTrimArgs(args, a, s)...)
+	}
+}
+
+// exactTrimArgs rewrites an approximate trim (MAXLEN ~ n, MINID ~ id) in args as the exact
+// trim that leaves the stream as it is now: how far "~" trims depends on the node layout,
+// which a replica or an AOF replay may not share. Redis states the result as the length left
+// or the id of the first entry kept in the nodes, a deleted one included (the maximum id
+// when no node is left).
+func exactTrimArgs(args [][]byte, a addArgs, s *stream.Stream) [][]byte {
+	if !a.trim.Approx {
+		return args
+	}
+	args[a.thresholdPos-1] = []byte("=")
+	switch {
+	case a.trim.Strategy == stream.TrimMaxLen:
+		args[a.thresholdPos] = propInt(s.Len())
+	case s.Nodes() == 0:
+		args[a.thresholdPos] = stream.MaxID.Append(nil)
+	default:
+		args[a.thresholdPos] = s.Node(0).Entry(0).ID.Append(nil)
+	}
+	return args
 }
 
 func xlenCmd(c *Ctx) {
@@ -461,11 +506,15 @@ func xtrimCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	n := streamVal(o).Trim(a.trim)
+	s := streamVal(o)
+	n := s.Trim(a.trim)
 	if n > 0 {
 		c.Notify(NotifyStream, "xtrim", key)
 		c.DB.Modified(key)
 		c.Changed(int(n))
+		if a.trim.Approx {
+			c.Propagate(exactTrimArgs(slices.Clone(c.Args), a, s)...)
+		}
 	}
 	c.W.Int(n)
 }
@@ -630,6 +679,11 @@ func xreadGeneric(c *Ctx, group bool) {
 		newOnly[k] = group && id == stream.MaxID
 	}
 
+	if group {
+		// XREADGROUP never replays as itself: what it changed in the groups goes out as the
+		// XCLAIM and XGROUP commands that groupReader records.
+		c.Propagate()
+	}
 	var body resp.Writer
 	body.Proto = c.W.Proto
 	served := 0
@@ -644,7 +698,6 @@ func xreadGeneric(c *Ctx, group bool) {
 		s := streamVal(o)
 		gt := ids[k]
 		serve, history := false, false
-		var consumer *stream.Consumer
 		if group {
 			g := groups[k]
 			if !newOnly[k] {
@@ -658,27 +711,26 @@ func xreadGeneric(c *Ctx, group bool) {
 		if !serve {
 			continue
 		}
-		// As in Redis, a consumer comes into being only when it is served.
-		if group {
-			consumer = streamConsumerFor(c, groups[k], string(consumerName), key)
-		}
 		served++
 		if body.Proto < 3 {
 			body.Array(2)
 		}
 		body.BulkString(key)
 		start, _ := gt.Incr()
-		switch {
-		case history:
-			writeConsumerHistory(&body, s, consumer, start, count, c.Now)
-		case group:
-			writeGroupRange(&body, s, groups[k], consumer, start, count, noack, c.Now)
-		default:
+		if !group {
 			writeStreamRange(&body, s, start, stream.MaxID, false, count)
+			continue
 		}
-		if group {
-			c.Changed(1)
+		// As in Redis, a consumer comes into being only when it is served.
+		r := groupReader{c: c, key: c.Args[streamsArg+k], group: groupName, g: groups[k], noack: noack,
+			created: groups[k].Consumer(string(consumerName)) == nil}
+		r.consumer = streamConsumerFor(c, groups[k], string(consumerName), key)
+		if history {
+			r.history(&body, s, start, count)
+		} else {
+			r.newEntries(&body, s, start, count)
 		}
+		c.Changed(1)
 	}
 	if served > 0 {
 		if c.W.Proto < 3 {
@@ -708,36 +760,57 @@ func xreadGeneric(c *Ctx, group bool) {
 	c.Block(keys, deadline, onTimeout)
 }
 
-// writeGroupRange serves XREADGROUP ">": the entries after start, each advancing the group
-// and (unless noack) entering the consumer's pending list.
-func writeGroupRange(w *resp.Writer, s *stream.Stream, g *stream.Group, consumer *stream.Consumer, start stream.ID, count int64, noack bool, now int64) {
+// groupReader serves XREADGROUP for one stream and records what replaying it takes: an
+// XCLAIM per entry entering the pending list, or with NOACK the group's new last id, and the
+// consumer's creation, which only an XCLAIM would have implied. key and group are as the
+// client named them, as Redis propagates them.
+type groupReader struct {
+	c        *Ctx
+	key      []byte
+	group    []byte
+	g        *stream.Group
+	consumer *stream.Consumer
+	created  bool // this read brought the consumer into being
+	noack    bool
+}
+
+// newEntries serves ">": the entries after start, each advancing the group and (unless
+// noack) entering the consumer's pending list.
+func (r *groupReader) newEntries(w *resp.Writer, s *stream.Stream, start stream.ID, count int64) {
 	var body resp.Writer
 	body.Proto = w.Proto
 	var n int64
 	s.Range(start, stream.MaxID, false, func(e stream.Entry) bool {
-		s.Delivered(g, e.ID)
+		s.Delivered(r.g, e.ID)
 		writeStreamEntry(&body, e)
-		if !noack {
-			g.Deliver(e.ID, consumer, now)
+		if !r.noack {
+			r.g.Deliver(e.ID, r.consumer, r.c.Now)
+			propagateXclaim(r.c, r.key, r.group, r.consumer, e.ID.Append(nil), r.g.PEL.Get(e.ID), r.g.LastID)
 		}
 		n++
 		return count == 0 || n < count
 	})
 	w.Array(int(n))
 	w.Raw(body.Buf)
+	if r.noack {
+		r.propagateCreated()
+		if n > 0 {
+			propagateGroupID(r.c, r.key, r.group, r.g)
+		}
+	}
 }
 
-// writeConsumerHistory serves XREADGROUP with an explicit id: the consumer's own pending
-// entries from start, counting a new delivery of each that still exists.
-func writeConsumerHistory(w *resp.Writer, s *stream.Stream, consumer *stream.Consumer, start stream.ID, count int64, now int64) {
+// history serves an explicit id: the consumer's own pending entries from start, counting a
+// new delivery of each that still exists. Redis propagates none of those counts.
+func (r *groupReader) history(w *resp.Writer, s *stream.Stream, start stream.ID, count int64) {
 	var body resp.Writer
 	body.Proto = w.Proto
 	var n int64
-	for it := consumer.PEL.Seek(start); it.Valid() && (count == 0 || n < count); it.Next() {
+	for it := r.consumer.PEL.Seek(start); it.Valid() && (count == 0 || n < count); it.Next() {
 		if e, ok := s.Get(it.ID()); ok {
 			writeStreamEntry(&body, e)
 			nack := it.NACK()
-			nack.DeliveryTime = now
+			nack.DeliveryTime = r.c.Now
 			nack.DeliveryCount++
 		} else {
 			body.Array(2)
@@ -748,6 +821,31 @@ func writeConsumerHistory(w *resp.Writer, s *stream.Stream, consumer *stream.Con
 	}
 	w.Array(int(n))
 	w.Raw(body.Buf)
+	if r.noack {
+		r.propagateCreated()
+	}
+}
+
+func (r *groupReader) propagateCreated() {
+	if r.created {
+		r.c.Propagate([]byte("XGROUP"), []byte("CREATECONSUMER"), r.key, r.group, []byte(r.consumer.Name))
+	}
+}
+
+// propagateXclaim records the pending entry nack of id, owned by its consumer, as the XCLAIM
+// that recreates it exactly wherever it is replayed: FORCE creates the entry if missing, TIME
+// and RETRYCOUNT copy it, LASTID carries the group's last id along. Replayed against a stream
+// that lacks the entry, it deletes the pending entry, so it also propagates that deletion.
+func propagateXclaim(c *Ctx, key, group []byte, consumer *stream.Consumer, id []byte, nack *stream.NACK, lastID stream.ID) {
+	c.Propagate([]byte("XCLAIM"), key, group, []byte(consumer.Name), []byte("0"), id,
+		[]byte("TIME"), propInt(nack.DeliveryTime), []byte("RETRYCOUNT"), propInt(nack.DeliveryCount),
+		[]byte("FORCE"), []byte("JUSTID"), []byte("LASTID"), lastID.Append(nil))
+}
+
+// propagateGroupID records the group's last id and read counter as XGROUP SETID.
+func propagateGroupID(c *Ctx, key, group []byte, g *stream.Group) {
+	c.Propagate([]byte("XGROUP"), []byte("SETID"), key, group, g.LastID.Append(nil),
+		[]byte("ENTRIESREAD"), propInt(g.EntriesRead))
 }
 
 func xackCmd(c *Ctx) {
@@ -989,9 +1087,15 @@ func xclaimCmd(c *Ctx) {
 			return
 		}
 	}
+	// XCLAIM replays as the XCLAIMs of what it changed, in a form that does not depend on
+	// the clock or on idle times.
+	c.Propagate()
+	// A LASTID that moves the group goes out as XGROUP SETID, unless an XCLAIM carries it.
+	propagateLastID := false
 	if g.LastID.Less(lastID) {
 		g.LastID = lastID
 		c.Changed(1)
+		propagateLastID = true
 	}
 	if deliveryTime == -1 || deliveryTime < 0 || deliveryTime > now {
 		deliveryTime = now
@@ -1005,6 +1109,8 @@ func xclaimCmd(c *Ctx) {
 		nack := g.PEL.Get(id)
 		if _, exists := s.Get(id); !exists {
 			if nack != nil {
+				propagateXclaim(c, c.Args[1], c.Args[2], nack.Consumer, c.Args[k], nack, g.LastID)
+				propagateLastID = false
 				g.Ack(id)
 				c.Changed(1)
 			}
@@ -1030,6 +1136,8 @@ func xclaimCmd(c *Ctx) {
 			nack.DeliveryCount++
 		}
 		g.Claim(id, nack, consumer)
+		propagateXclaim(c, c.Args[1], c.Args[2], consumer, c.Args[k], nack, g.LastID)
+		propagateLastID = false
 		if justID {
 			writeStreamID(&body, id)
 		} else {
@@ -1037,6 +1145,9 @@ func xclaimCmd(c *Ctx) {
 		}
 		n++
 		c.Changed(1)
+	}
+	if propagateLastID {
+		propagateGroupID(c, c.Args[1], c.Args[2], g)
 	}
 	c.W.Array(n)
 	c.W.Raw(body.Buf)
@@ -1098,6 +1209,8 @@ func xautoclaimCmd(c *Ctx) {
 	}
 	s := streamVal(o)
 	now := c.Now
+	// XAUTOCLAIM replays as the XCLAIM of each entry it claimed or found deleted.
+	c.Propagate()
 	attempts := count * 10
 	var consumer *stream.Consumer
 	var deleted []stream.ID
@@ -1109,6 +1222,7 @@ func xautoclaimCmd(c *Ctx) {
 		attempts--
 		id, nack := it.ID(), it.NACK()
 		if _, exists := s.Get(id); !exists {
+			propagateXclaim(c, c.Args[1], c.Args[2], nack.Consumer, id.Append(nil), nack, g.LastID)
 			g.Ack(id)
 			c.Changed(1)
 			deleted = append(deleted, id)
@@ -1126,6 +1240,7 @@ func xautoclaimCmd(c *Ctx) {
 			nack.DeliveryCount++
 		}
 		g.Claim(id, nack, consumer)
+		propagateXclaim(c, c.Args[1], c.Args[2], consumer, id.Append(nil), nack, g.LastID)
 		if justID {
 			writeStreamID(&body, id)
 		} else {

@@ -290,12 +290,32 @@ func strSetGeneric(c *Ctx, flags int, key string, val, expire []byte, cmd string
 		c.DB.SetExpire(key, at)
 		c.Notify(NotifyGeneric, "expire", key)
 	}
+	propagateSet(c, flags, key, val, at)
 	if flags&optGet == 0 {
 		if reply == replyInt {
 			c.W.Int(1)
 		} else {
 			c.W.OK()
 		}
+	}
+}
+
+// propagateSet records what a SET that stored val must replay as. A relative or second-unit
+// expire becomes the absolute SET key value PXAT ms, and Redis drops every other option
+// then (the write already happened, so NX/XX/GET no longer matter). Without an expire only GET
+// goes: it changes the reply, not the data.
+func propagateSet(c *Ctx, flags int, key string, val []byte, at int64) {
+	switch {
+	case flags&optAnyExpire != 0:
+		c.Propagate([]byte("SET"), []byte(key), val, []byte("PXAT"), propInt(at))
+	case flags&optGet != 0:
+		args := make([][]byte, 0, len(c.Args))
+		for j, a := range c.Args {
+			if j < 3 || !eqFold(a, "get") {
+				args = append(args, a)
+			}
+		}
+		c.Propagate(args...)
 	}
 }
 
@@ -323,6 +343,7 @@ func strGetset(c *Ctx) {
 	}
 	c.DB.Set(key, newString(c, c.Args[2]), false)
 	c.Changed(1)
+	c.Propagate([]byte("SET"), c.Args[1], c.Args[2])
 	strStored(c, key, !found, "set")
 }
 
@@ -334,6 +355,7 @@ func strGetdel(c *Ctx) {
 	if c.DB.Delete(key, c.Now) {
 		c.Changed(1)
 		c.Notify(NotifyGeneric, "del", key)
+		propagateDelete(c, c.Args[1], lazyUserDel)
 	}
 }
 
@@ -366,14 +388,17 @@ func strGetex(c *Ctx) {
 		c.DB.Delete(key, c.Now)
 		c.Changed(1)
 		c.Notify(NotifyGeneric, "del", key)
+		propagateDelete(c, c.Args[1], lazyExpire)
 	case opts.flags&optAnyExpire != 0:
 		c.DB.SetExpire(key, at)
 		c.Changed(1)
 		c.Notify(NotifyGeneric, "expire", key)
+		c.Propagate([]byte("PEXPIREAT"), c.Args[1], propInt(at))
 	case opts.flags&optPersist != 0:
 		if c.DB.Persist(key) {
 			c.Changed(1)
 			c.Notify(NotifyGeneric, "persist", key)
+			c.Propagate([]byte("PERSIST"), c.Args[1])
 		}
 	}
 }
@@ -539,6 +564,8 @@ func strIncrbyfloat(c *Ctx) {
 		c.DB.Set(key, obj, false)
 	}
 	c.Changed(1)
+	// The sum goes as its result: replaying the addition could round differently elsewhere.
+	c.Propagate([]byte("SET"), c.Args[1], res, []byte("KEEPTTL"))
 	strStored(c, key, o == nil, "incrbyfloat")
 	c.W.Bulk(res)
 }

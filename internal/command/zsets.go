@@ -752,12 +752,10 @@ type popReply struct {
 }
 
 // zpopGeneric pops up to count members (count < 0: a single pop, without COUNT) from the
-// first of keys holding a sorted set, as Redis's genericZpopCommand.
-func zpopGeneric(c *Ctx, keys [][]byte, max bool, count int64, shape popReply) {
-	var (
-		z   *zset.ZSet
-		key string
-	)
+// first of keys holding a sorted set, as Redis's genericZpopCommand. It returns the key it
+// popped from and how many members it popped (0 when it popped nothing).
+func zpopGeneric(c *Ctx, keys [][]byte, max bool, count int64, shape popReply) (key []byte, popped int) {
+	var z *zset.ZSet
 	for _, k := range keys {
 		o := c.Lookup(string(k))
 		if o == nil {
@@ -765,9 +763,9 @@ func zpopGeneric(c *Ctx, keys [][]byte, max bool, count int64, shape popReply) {
 		}
 		if o.Type != keyspace.TypeZSet {
 			c.Err(ErrWrongType)
-			return
+			return nil, 0
 		}
-		z, key = o.Val.(*zset.ZSet), string(k)
+		z, key = o.Val.(*zset.ZSet), k
 		break
 	}
 	if z == nil {
@@ -776,11 +774,11 @@ func zpopGeneric(c *Ctx, keys [][]byte, max bool, count int64, shape popReply) {
 		} else {
 			c.W.Array(0)
 		}
-		return
+		return nil, 0
 	}
 	if count == 0 {
 		c.W.Array(0)
-		return
+		return nil, 0
 	}
 	if count < 0 {
 		count = 1
@@ -794,10 +792,10 @@ func zpopGeneric(c *Ctx, keys [][]byte, max bool, count int64, shape popReply) {
 		w.Array(n)
 	case !shape.nested:
 		w.Array(2*n + 1)
-		w.BulkString(key)
+		w.Bulk(key)
 	default:
 		w.Array(2)
-		w.BulkString(key)
+		w.Bulk(key)
 		w.Array(n)
 	}
 	event := "zpopmin"
@@ -807,7 +805,7 @@ func zpopGeneric(c *Ctx, keys [][]byte, max bool, count int64, shape popReply) {
 	for i := 0; i < n; i++ {
 		e := z.Pop(max)
 		if i == 0 {
-			c.Notify(NotifyZSet, event, key)
+			c.Notify(NotifyZSet, event, string(key))
 		}
 		if shape.nested {
 			w.Array(2)
@@ -816,7 +814,8 @@ func zpopGeneric(c *Ctx, keys [][]byte, max bool, count int64, shape popReply) {
 		w.Double(e.Score)
 	}
 	c.Changed(n)
-	zsetDeleteIfEmpty(c, key, z)
+	zsetDeleteIfEmpty(c, string(key), z)
+	return key, n
 }
 
 func zpopCmd(c *Ctx, max bool) {
@@ -852,7 +851,10 @@ func blockingZpop(c *Ctx, keys [][]byte, max bool, timeout []byte, count int64, 
 			c.Err(ErrWrongType)
 			return
 		}
-		zpopGeneric(c, [][]byte{k}, max, count, shape)
+		key, n := zpopGeneric(c, [][]byte{k}, max, count, shape)
+		if n > 0 {
+			propagateZpop(c, key, max, count, n)
+		}
 		return
 	}
 	var names []string
@@ -913,7 +915,24 @@ func zmpopGeneric(c *Ctx, numkeysIdx int, block bool) {
 		blockingZpop(c, keys, max, c.Args[1], count, shape)
 		return
 	}
-	zpopGeneric(c, keys, max, count, shape)
+	if key, n := zpopGeneric(c, keys, max, count, shape); n > 0 {
+		propagateZpop(c, key, max, count, n)
+	}
+}
+
+// propagateZpop records n members popped from key by BZPOPMIN/BZPOPMAX (count < 0) or by
+// ZMPOP/BZMPOP as the ZPOPMIN/ZPOPMAX of that key, so a replay does not depend on which keys
+// held members. Redis gives the count, the number popped, only for the *MPOP forms.
+func propagateZpop(c *Ctx, key []byte, max bool, count int64, n int) {
+	name := []byte("ZPOPMIN")
+	if max {
+		name = []byte("ZPOPMAX")
+	}
+	if count < 0 {
+		c.Propagate(name, key)
+		return
+	}
+	c.Propagate(name, key, propInt(int64(n)))
 }
 
 // Set operations of zsetOp.

@@ -2,9 +2,11 @@
 // version 10), so that a real Redis loads the files written here and the reader loads theirs.
 //
 // The Writer emits strings (with Redis's integer encodings and LZF compression), lists as
-// QUICKLIST_2 with PACKED (listpack) nodes, hashes as RDB_TYPE_HASH, sets as RDB_TYPE_SET and
-// sorted sets as RDB_TYPE_ZSET_2. The reader loads every encoding Redis 7.0 writes plus the
-// older ziplist/intset ones, and treats its input as hostile: every declared length is
+// QUICKLIST_2 with PACKED (listpack) nodes, hashes as RDB_TYPE_HASH, sets as RDB_TYPE_SET,
+// sorted sets as RDB_TYPE_ZSET_2 and streams as STREAM_LISTPACKS_2. The reader loads every
+// encoding Redis 7.0 writes, the older ziplist/intset/stream ones, and those of Redis 7.2 and
+// 7.4 (RDB 11 and 12; hashes with field expiry load as plain hashes, see hashttl.go). Module
+// values are refused. The reader treats its input as hostile: every declared length is
 // checked against the bytes that remain before anything is allocated from it.
 package rdb
 
@@ -17,9 +19,10 @@ import (
 // Version is the RDB version the Writer emits (Redis 7.0).
 const Version = 10
 
-// maxVersion is the newest version the reader accepts (Redis 7.2 writes 11; its only new
-// encodings, SET_LISTPACK and STREAM_LISTPACKS_3, are the ones it may meet there).
-const maxVersion = 11
+// maxVersion is the newest version the reader accepts: Redis 7.2 writes 11 (new encodings
+// SET_LISTPACK and STREAM_LISTPACKS_3), 7.4 writes 12 (hashes with field expiry and the
+// SLOT_INFO opcode).
+const maxVersion = 12
 
 // Value types.
 const (
@@ -44,10 +47,16 @@ const (
 	typeStreamListpacks2 = 19
 	typeSetListpack      = 20
 	typeStreamListpacks3 = 21
+	// Hashes with field expiry (RDB 12); the PRE_GA ones come from 7.4 release candidates.
+	typeHashMetadataPreGA   = 22
+	typeHashListpackExPreGA = 23
+	typeHashMetadata        = 24
+	typeHashListpackEx      = 25
 )
 
 // Opcodes.
 const (
+	opSlotInfo     = 244
 	opFunction2    = 245
 	opFunction     = 246
 	opModuleAux    = 247

@@ -17,6 +17,7 @@ import (
 	"github.com/redoubt/redoubt/internal/types/hash"
 	"github.com/redoubt/redoubt/internal/types/list"
 	"github.com/redoubt/redoubt/internal/types/set"
+	"github.com/redoubt/redoubt/internal/types/stream"
 	"github.com/redoubt/redoubt/internal/types/zset"
 )
 
@@ -105,6 +106,8 @@ func render(o keyspace.Object) string {
 			e := z.At(i)
 			fmt.Fprintf(&sb, "%q=%s,", e.Member, strconv.FormatFloat(e.Score, 'g', 17, 64))
 		}
+	case keyspace.TypeStream:
+		sb.WriteString("stream:" + strings.Join(streamAnswers(o.Val.(*stream.Stream)), ","))
 	}
 	return sb.String()
 }
@@ -352,6 +355,24 @@ func FuzzLoad(f *testing.F) {
 		{2, "lz", str(strings.Repeat("abc", 30)), -1},
 	}
 	f.Add(writeCorpus(f, small))
+	for _, sc := range streamCorpus() {
+		if o := streamObj(sc.s); len(render(o)) < 3000 {
+			f.Add(writeCorpus(f, []entry{{0, sc.key, o, -1}}))
+		}
+	}
+	f.Add(rdbFile(func(w *Writer) {
+		w.byte1(typeHashListpackEx)
+		w.str([]byte("h"))
+		w.millis(5)
+		w.str(lpOf("a", "1", 0, "b", "2", 5))
+		w.byte1(typeHashMetadata)
+		w.str([]byte("m"))
+		w.millis(5)
+		w.length(1)
+		w.length(2)
+		w.str([]byte("f"))
+		w.str([]byte("v"))
+	}))
 	f.Add([]byte("REDIS0010\xff"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		// Skip checksum checks so the fuzzer reaches the decoders: zero the trailer.

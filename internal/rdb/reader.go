@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/redoubt/redoubt/internal/keyspace"
 	"github.com/redoubt/redoubt/internal/types/hash"
@@ -27,6 +28,9 @@ type Options struct {
 	Function func(code string) error
 	// ResizeDB is called with the RESIZEDB hints of each database.
 	ResizeDB func(db int, size, expires uint64) error
+	// Now is the unix ms time against which hash field deadlines (RDB 12) are judged; zero
+	// means the current time.
+	Now int64
 }
 
 // KeyFunc receives one loaded key. expireMs is its unix ms deadline, -1 for none; keys whose
@@ -52,6 +56,13 @@ type reader struct {
 	p   int
 	o   Options
 	ver int
+}
+
+func (r *reader) now() int64 {
+	if r.o.Now != 0 {
+		return r.o.Now
+	}
+	return time.Now().UnixMilli()
 }
 
 func (r *reader) errf(format string, a ...any) error {
@@ -240,6 +251,14 @@ func LoadBytes(b []byte, o Options, fn KeyFunc) (err error) {
 			}
 			db = int(n)
 			continue
+		case opSlotInfo:
+			// Cluster slot sizes (slot, keys, keys with a TTL): hints only.
+			for range 3 {
+				if _, err := r.length(); err != nil {
+					return err
+				}
+			}
+			continue
 		case opResizeDB:
 			size, err := r.length()
 			if err != nil {
@@ -397,6 +416,17 @@ func (r *reader) skipModuleOpcodes() error {
 			return err
 		}
 	}
+}
+
+// moduleTypeName decodes the 9-character type name packed, 6 bits a character, in the top 54
+// bits of a module type id (the low 10 bits are the encoding version).
+func moduleTypeName(id uint64) string {
+	const charset = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	var name [9]byte
+	for i := range name {
+		name[i] = charset[id>>(58-6*i)&63]
+	}
+	return string(name[:])
 }
 
 // typeSeen, when set (tests), is called with the value type of each key.
@@ -578,10 +608,18 @@ func (r *reader) value(t byte) (keyspace.Object, bool, error) {
 		return hashObj(h)
 	case typeHashZipmap:
 		return keyspace.Object{}, false, errors.New("zipmap-encoded hashes (RDB < 4) are not supported")
+	case typeHashListpackEx, typeHashListpackExPreGA:
+		return r.hashListpackTTL(t)
+	case typeHashMetadata, typeHashMetadataPreGA:
+		return r.hashMetadata(t)
 	case typeModule, typeModule2:
-		return keyspace.Object{}, false, errors.New("module values are not supported")
+		id, err := r.length()
+		if err != nil {
+			return keyspace.Object{}, false, err
+		}
+		return keyspace.Object{}, false, fmt.Errorf("value of module type %q (encoding version %d): modules are not supported", moduleTypeName(id), id&1023)
 	case typeStreamListpacks, typeStreamListpacks2, typeStreamListpacks3:
-		return keyspace.Object{}, false, errors.New("streams are not supported yet")
+		return r.stream(t)
 	}
 	return keyspace.Object{}, false, fmt.Errorf("unknown value type %d", t)
 }

@@ -29,7 +29,7 @@ const dumpFooter = 10
 // 0-7 and 9-19; SET_LISTPACK and STREAM_LISTPACKS_3 came with RDB 11).
 const maxDumpType = typeStreamListpacks2
 
-// EncodeValue serializes o as Redis's DUMP does. Streams are not supported yet.
+// EncodeValue serializes o as Redis's DUMP does.
 func EncodeValue(o *keyspace.Object) ([]byte, error) {
 	var buf bytes.Buffer
 	w := &Writer{w: bufio.NewWriter(&buf), compress: true}
@@ -71,8 +71,10 @@ func VerifyPayload(payload []byte) error {
 
 // DecodeValue parses a DUMP payload: it verifies the footer (ErrDumpPayload), then decodes the
 // value with the file reader's hardened decoders, requiring the value to fill the payload up
-// to the footer exactly. Every other failure wraps ErrBadData. Empty collections, streams and
-// module values are refused. Nothing of the payload is aliased by the result.
+// to the footer exactly. Every other failure wraps ErrBadData. Empty collections (but not
+// empty streams, which Redis keeps) and module values are refused. The whole value is
+// decoded and checked before it is returned, so RESTORE stores nothing from a bad payload.
+// Nothing of the payload is aliased by the result.
 func DecodeValue(payload []byte, o Options) (keyspace.Object, error) {
 	if err := VerifyPayload(payload); err != nil {
 		return keyspace.Object{}, err
@@ -95,11 +97,8 @@ func DecodeValue(payload []byte, o Options) (keyspace.Object, error) {
 	if err != nil {
 		return bad(err)
 	}
-	switch {
-	case t > maxDumpType || t == 8:
+	if t > maxDumpType || t == 8 {
 		return bad(fmt.Errorf("unknown value type %d", t))
-	case t == typeStreamListpacks || t == typeStreamListpacks2:
-		return bad(errors.New("streams are not supported yet"))
 	}
 	obj, ok, err := r.value(t)
 	if err != nil {

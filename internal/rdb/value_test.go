@@ -64,13 +64,6 @@ func TestValueRoundTrip(t *testing.T) {
 	}
 }
 
-func TestEncodeValueStream(t *testing.T) {
-	o := keyspace.Object{Type: keyspace.TypeStream}
-	if _, err := EncodeValue(&o); err == nil {
-		t.Fatal("stream encoded")
-	}
-}
-
 func TestDecodeValueCorrupt(t *testing.T) {
 	small := []keyspace.Object{
 		str("hello"), str("12345"), str(strings.Repeat("abc", 30)),
@@ -131,8 +124,9 @@ func TestDecodeValueCorrupt(t *testing.T) {
 		{"empty set", "\x02\x00"},
 		{"empty hash", "\x04\x00"},
 		{"empty zset", "\x05\x00"},
-		{"stream", "\x0f\x00"},
-		{"stream2", "\x13\x00"},
+		{"stream without counters", "\x0f\x00"},
+		{"stream2 without counters", "\x13\x00"},
+		{"stream3 (RDB 11)", "\x15\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"},
 		{"set listpack (RDB 11)", "\x14\x00"},
 		{"module", "\x07\x00"},
 		{"type 8", "\x08\x00"},
@@ -159,6 +153,12 @@ func FuzzDecodeValue(f *testing.F) {
 			if p, err := EncodeValue(&e.obj); err == nil {
 				f.Add(p[:len(p)-10], true)
 			}
+		}
+	}
+	for _, sc := range streamCorpus() {
+		o := streamObj(sc.s)
+		if p, err := EncodeValue(&o); err == nil && len(p) < 1000 {
+			f.Add(p[:len(p)-10], true)
 		}
 	}
 	f.Add([]byte("\x12\x01\x02\x0b\x0b\x00\x00\x00\x02\x00\x81a\x02\x01\x01\xff"), true)

@@ -11,6 +11,7 @@ import (
 	"github.com/redoubt/redoubt/internal/types/hash"
 	"github.com/redoubt/redoubt/internal/types/list"
 	"github.com/redoubt/redoubt/internal/types/set"
+	"github.com/redoubt/redoubt/internal/types/stream"
 	"github.com/redoubt/redoubt/internal/types/zset"
 )
 
@@ -22,16 +23,19 @@ type WriterOptions struct {
 	Aux []string
 	// NoCompression disables LZF (Redis's rdbcompression no).
 	NoCompression bool
+	// NoChecksum writes a zero checksum, which readers take as "not computed" (Redis's
+	// rdbchecksum no).
+	NoChecksum bool
 }
 
 // Writer writes one RDB file: NewWriter writes the header, then SelectDB and WriteKey for
 // each database and key, and Close writes the EOF opcode and the checksum.
 type Writer struct {
-	w        *bufio.Writer
-	crc      uint64
-	err      error
-	compress bool
-	scratch  []byte
+	w          *bufio.Writer
+	crc        uint64
+	err        error
+	compress   bool
+	noChecksum bool
 }
 
 // listNodeEntries and listNodeBytes bound one quicklist node the Writer emits, as Redis's
@@ -43,7 +47,7 @@ const (
 
 // NewWriter writes the RDB header and aux fields to w.
 func NewWriter(w io.Writer, o WriterOptions) (*Writer, error) {
-	wr := &Writer{w: bufio.NewWriterSize(w, 64<<10), compress: !o.NoCompression}
+	wr := &Writer{w: bufio.NewWriterSize(w, 64<<10), compress: !o.NoCompression, noChecksum: o.NoChecksum}
 	wr.raw([]byte(fmt.Sprintf("REDIS%04d", Version)))
 	wr.aux("redis-ver", "7.0.15")
 	wr.aux("redis-bits", "64")
@@ -60,7 +64,9 @@ func (w *Writer) raw(b []byte) {
 	if w.err != nil {
 		return
 	}
-	w.crc = crc64Update(w.crc, b)
+	if !w.noChecksum {
+		w.crc = crc64Update(w.crc, b)
+	}
 	_, w.err = w.w.Write(b)
 }
 
@@ -209,6 +215,14 @@ func (w *Writer) WriteKey(key string, o *keyspace.Object, expireMs int64) error 
 			le.PutUint64(b[:], math.Float64bits(e.Score))
 			w.raw(b[:])
 		}
+	case keyspace.TypeStream:
+		s, ok := o.Val.(*stream.Stream)
+		if !ok {
+			return fmt.Errorf("rdb: key %q: stream value is %T", key, o.Val)
+		}
+		w.byte1(typeStreamListpacks2)
+		w.str([]byte(key))
+		w.stream(s)
 	default:
 		return fmt.Errorf("rdb: key %q: type %v is not supported by the writer", key, o.Type)
 	}
@@ -254,7 +268,7 @@ func (w *Writer) list(l *list.List) {
 	}
 }
 
-// Close writes the EOF opcode and the checksum and flushes.
+// Close writes the EOF opcode and the checksum (zero with NoChecksum) and flushes.
 func (w *Writer) Close() error {
 	w.byte1(opEOF)
 	if w.err != nil {
@@ -270,7 +284,7 @@ func (w *Writer) Close() error {
 
 // WriteDB writes every live key of db (SELECTDB, RESIZEDB, then the keys); an empty db
 // writes nothing. now is unix ms: keys expired by then are left out. It fails on a value
-// the writer does not support (streams), naming the key.
+// the writer does not support, naming the key.
 func (w *Writer) WriteDB(db *keyspace.DB, now int64) error {
 	n, exp := 0, 0
 	db.Each(now, func(k string, _ *keyspace.Object) bool {

@@ -78,6 +78,10 @@ func cjsonNumber(f float64) (string, bool) {
 func cjsonEncode(sb *strings.Builder, v lua.LValue, null lua.LValue, depth int) string {
 	switch x := v.(type) {
 	case lua.LString:
+		// A table may hold the same long string many times; the output must not multiply it.
+		if sb.Len()+len(x) > maxStringLen {
+			return errTooLarge
+		}
 		jsonString(sb, string(x))
 	case lua.LNumber:
 		s, ok := cjsonNumber(float64(x))

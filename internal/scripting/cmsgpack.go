@@ -145,12 +145,20 @@ func mpPack(L *lua.LState) int {
 	for i := 1; i <= n; i++ {
 		buf = mpEncode(buf, L.Get(i), 0)
 	}
+	if len(buf) > maxStringLen {
+		L.RaiseError(errTooLarge)
+	}
 	L.Push(lua.LString(buf))
 	return 1
 }
 
 // mpEncode is mp_encode_lua_type: it appends the encoding of v at nesting level level.
+// Once the output is over maxStringLen the rest is skipped (mpPack then fails): a table may
+// hold the same long string many times, and the output must not multiply it.
 func mpEncode(b []byte, v lua.LValue, level int) []byte {
+	if len(b) > maxStringLen {
+		return b
+	}
 	switch x := v.(type) {
 	case lua.LString:
 		return mpEncodeBytes(b, string(x))

@@ -20,7 +20,7 @@ func runLua(t *testing.T, script string) string {
 		unitEngine = New()
 	}
 	w := &resp.Writer{Proto: 2}
-	unitEngine.Run(script, nil, nil, func(args [][]byte, proto int, pcall bool) []byte {
+	evalScript(unitEngine, script, nil, nil, func(args [][]byte, proto int, pcall bool) []byte {
 		return []byte("-ERR no calls in unit tests\r\n")
 	}, w)
 	return string(w.Buf)
@@ -273,7 +273,7 @@ func TestLibDifferential(t *testing.T) {
 		eval.setProto(2)
 		want := eval.do("EVAL", c.script, "0")
 		w := &resp.Writer{Proto: 2}
-		eng.Run(c.script, nil, nil, func(args [][]byte, proto int, pcall bool) []byte {
+		evalScript(eng, c.script, nil, nil, func(args [][]byte, proto int, pcall bool) []byte {
 			return []byte("-ERR no calls\r\n")
 		}, w)
 		if !bytes.Equal(w.Buf, want) {

@@ -158,6 +158,45 @@ var diffCases = []diffCase{
 	{name: "redis-log", script: "redis.log(redis.LOG_WARNING, 'hello', 1) return 1"},
 	{name: "set_repl", script: "redis.set_repl(redis.REPL_ALL) return redis.REPL_AOF"},
 	{name: "log-badlevel", script: "redis.log(9, 'x') return 1"},
+	// shebang lines
+	{name: "shebang-plain", script: "#!lua\nreturn 1"},
+	{name: "shebang-flags", script: "#!lua flags=no-writes,allow-oom\nreturn redis.call('get','str')"},
+	{name: "shebang-all-flags", script: "#!lua flags=allow-stale,no-cluster,allow-cross-slot-keys\nreturn 1"},
+	{name: "shebang-empty-flags", script: "#!lua flags=\nreturn 1"},
+	{name: "shebang-quoted", script: "#!lua \"flags=no-writes\"\nreturn 2"},
+	{name: "shebang-line-numbers", script: "#!lua\nlocal a = 1\nerror('third')"},
+	{name: "shebang-unknown-flag", script: "#!lua flags=bogus\nreturn 1"},
+	{name: "shebang-flag-case", script: "#!lua flags=No-writes\nreturn 1"},
+	{name: "shebang-trailing-comma", script: "#!lua flags=no-writes,\nreturn 1"},
+	{name: "shebang-name", script: "#!lua name=x\nreturn 1"},
+	{name: "shebang-engine-case", script: "#!LUA\nreturn 1"},
+	{name: "shebang-no-newline", script: "#!lua"},
+	{name: "shebang-space", script: "#! lua\nreturn 1"},
+	{name: "shebang-unbalanced", script: "#!lua \"flags\nreturn 1"},
+	// the library tables and _G are read-only, as in Redis 7
+	{name: "readonly-lib", script: "string.rep = nil"},
+	{name: "readonly-redis", script: "redis.call = nil"},
+	{name: "readonly-rawset", script: "rawset(_G, 'x', 1)"},
+	{name: "rawset-own", script: "local t = {} rawset(t, 'a', 1) return t.a"},
+	// the builtins replaced to bound their output keep Lua 5.1's behaviour
+	{name: "format-width", script: "return string.format('[%5.2f|%-5d|%05d]', 1.5, 3, 42)"},
+	{name: "format-width-too-long", script: "return string.format('%100d', 1)"},
+	{name: "format-precision-too-long", script: "return string.format('%.100f', 1)"},
+	{name: "format-flags", script: "return string.format('%-+ #0d', 1)"},
+	{name: "format-repeated-flags", script: "return string.format('%-+ #0-d', 1)"},
+	{name: "concat", script: "return {table.concat({1, 'a', 2.5}, ', '), table.concat({'a','b','c'}, '', 2), table.concat({}, 'x'), table.concat({'a','b'}, '-', 2, 1)}"},
+	{name: "concat-bad-value", script: "return table.concat({1, {}})"},
+	{name: "gsub-string", script: "return {string.gsub('hello world', 'o', '0')}"},
+	{name: "gsub-captures", script: "return {string.gsub('abc', '(b)', '[%1%0]'), string.gsub('abc', '%w', '%0%0'), string.gsub('abc', 'b', '%%')}"},
+	{name: "gsub-empty-match", script: "return {string.gsub('abc', '', '-')}"},
+	{name: "gsub-limit", script: "return {string.gsub('abc', '.', 'x', 2), string.gsub('abc', '.', 'x', 0)}"},
+	{name: "gsub-table", script: "return {string.gsub('hello', 'l', {l='L'}), string.gsub('hello', '(h)', {})}"},
+	{name: "gsub-function", script: "return {string.gsub('hello', '(h)(e)', function(a, b) return b .. a end), string.gsub('abc', '%w', function(c) if c == 'b' then return false end return c:upper() end)}"},
+	{name: "gsub-anchor", script: "return {string.gsub('aaa', '^a', 'b')}"},
+	{name: "gsub-position", script: "return {string.gsub('abc', '()b', '%1')}"},
+	{name: "gsub-bad-capture", script: "return string.gsub('abc', 'b', '%2')"},
+	{name: "gsub-bad-value", script: "return string.gsub('abc', 'b', function() return {} end)"},
+	{name: "rep-bounded", script: "return string.rep('ab', 3)"},
 }
 
 func TestDifferential(t *testing.T) {
@@ -183,7 +222,7 @@ func TestDifferential(t *testing.T) {
 		}
 		fwd.setProto(2)
 		w := &resp.Writer{Proto: proto}
-		eng.Run(c.script, toBytes(c.keys), toBytes(c.args), scriptCaller(fwd), w)
+		evalScript(eng, c.script, toBytes(c.keys), toBytes(c.args), scriptCaller(fwd), w)
 		if !bytes.Equal(w.Buf, want) {
 			fail++
 			t.Errorf("%s: script %q\n  redis: %s\n  ours:  %s", c.name, c.script, fmtReply(want), fmtReply(w.Buf))

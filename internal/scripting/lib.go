@@ -109,9 +109,10 @@ func (e *Engine) redisLib() *lua.LTable {
 			e.raiseErrTable(L, errorTable(L, "redis.set_repl() requires one argument."))
 		}
 		n, ok := L.Get(1).(lua.LNumber)
-		if !ok || n < 0 || n > 3 {
+		if !ok || n < replNone || n > replAll {
 			e.raiseErrTable(L, errorTable(L, "Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE."))
 		}
+		e.repl = int(n)
 		return 0
 	}))
 	t.RawSetString("replicate_commands", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LTrue); return 1 }))
@@ -132,6 +133,17 @@ func (e *Engine) redisLib() *lua.LTable {
 	t.RawSetString("REDIS_VERSION", lua.LString(RedisVersion))
 	return t
 }
+
+// redis.set_repl flags.
+const (
+	replNone = 0
+	replAll  = 3
+)
+
+// PropagateEffects reports whether the running script lets its commands' effects reach the
+// AOF and replicas: false after redis.set_repl(redis.REPL_NONE). The server has one stream
+// for both, so REPL_AOF and REPL_REPLICA alone both propagate.
+func (e *Engine) PropagateEffects() bool { return e.repl != replNone }
 
 // toStringArg converts a redis.call argument: strings as is, numbers with fpconv_dtoa
 // (shortest round-trip representation), as Redis 7.0 does.
@@ -286,20 +298,6 @@ func (e *Engine) luaPcall(L *lua.LState, orig *lua.LFunction) int {
 		}
 	}
 	return n
-}
-
-func strRep(L *lua.LState) int {
-	s := L.CheckString(1)
-	n := L.CheckInt(2)
-	if n <= 0 || len(s) == 0 {
-		L.Push(lua.LString(""))
-		return 1
-	}
-	if int64(len(s))*int64(n) > MaxStringRep {
-		L.RaiseError("resulting string too large")
-	}
-	L.Push(lua.LString(strings.Repeat(s, n)))
-	return 1
 }
 
 func tableForeach(L *lua.LState) int {

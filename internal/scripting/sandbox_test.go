@@ -10,8 +10,18 @@ import (
 
 func run(e *Engine, script string) string {
 	w := &resp.Writer{Proto: 2}
-	e.Run(script, nil, nil, func(args [][]byte, proto int, pcall bool) []byte { return []byte("+OK\r\n") }, w)
+	evalScript(e, script, nil, nil, func(args [][]byte, proto int, pcall bool) []byte { return []byte("+OK\r\n") }, w)
 	return string(w.Buf)
+}
+
+// evalScript compiles and runs body as EVAL does.
+func evalScript(e *Engine, body string, keys, argv [][]byte, call Caller, w *resp.Writer) {
+	sc, errText := e.Compile(body)
+	if errText != "" {
+		w.Error(errText)
+		return
+	}
+	e.RunScript(sc, Run{Keys: keys, Args: argv, Call: call}, w)
 }
 
 func mustErr(t *testing.T, e *Engine, script, want string) {
@@ -87,86 +97,77 @@ func TestNoStateLeak(t *testing.T) {
 		}
 	}
 	w := &resp.Writer{Proto: 2}
-	e.Run("return KEYS[1]", [][]byte{[]byte("k")}, nil, nil, w)
+	evalScript(e, "return KEYS[1]", [][]byte{[]byte("k")}, nil, nil, w)
 	if string(w.Buf) != "$1\r\nk\r\n" {
 		t.Errorf("KEYS leaked: %q", w.Buf)
 	}
 }
 
-func TestInfiniteLoopHardLimit(t *testing.T) {
-	e := New()
-	e.HardLimit = 200 * time.Millisecond
-	start := time.Now()
-	got := run(e, "while true do end")
-	if d := time.Since(start); d > 2*time.Second {
-		t.Fatalf("took %v", d)
+// killWhenStarted runs script (which must call redis.call once before looping) and kills it
+// from another goroutine once that call happened; it returns the script's reply.
+func killWhenStarted(t *testing.T, e *Engine, script string) string {
+	t.Helper()
+	started := make(chan struct{})
+	call := func(args [][]byte, proto int, pcall bool) []byte {
+		close(started)
+		return []byte("+OK\r\n")
 	}
-	if !strings.Contains(got, "execution time limit") {
-		t.Fatalf("got %q", got)
-	}
-	if got := run(e, "return 1"); got != ":1\r\n" {
-		t.Fatalf("engine unusable after timeout: %q", got)
-	}
-}
-
-func TestKillAndBusy(t *testing.T) {
-	e := New()
-	e.TimeLimit = 50 * time.Millisecond
 	done := make(chan string)
-	go func() { done <- run(e, "local i = 0 while true do i = i + 1 end") }()
-	deadline := time.Now().Add(2 * time.Second)
-	for !e.Busy() {
-		if time.Now().After(deadline) {
-			t.Fatal("never busy")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if !e.Kill() {
-		t.Fatal("kill failed")
-	}
+	go func() {
+		w := &resp.Writer{Proto: 2}
+		evalScript(e, script, nil, nil, call, w)
+		done <- string(w.Buf)
+	}()
+	<-started
+	time.Sleep(20 * time.Millisecond)
+	e.Kill()
 	select {
 	case got := <-done:
-		if !strings.Contains(got, "Script killed by user with SCRIPT KILL") {
-			t.Fatalf("got %q", got)
-		}
-	case <-time.After(2 * time.Second):
+		return got
+	case <-time.After(10 * time.Second):
 		t.Fatal("script not killed")
-	}
-	if e.Running() || e.Kill() {
-		t.Fatal("still running")
-	}
-	if got := run(e, "return 2"); got != ":2\r\n" {
-		t.Fatalf("after kill: %q", got)
+		return ""
 	}
 }
 
-func TestKillInsideCoroutine(t *testing.T) {
+func TestKill(t *testing.T) {
 	e := New()
-	e.HardLimit = 200 * time.Millisecond
-	start := time.Now()
-	got := run(e, "local co = coroutine.create(function() while true do end end) coroutine.resume(co)")
-	// The bound only catches "never stopped" (a loaded CI machine can be slow); the error
-	// text is what proves the time limit fired.
-	if time.Since(start) > 30*time.Second || !strings.Contains(got, "time limit") {
-		t.Fatalf("coroutine loop not stopped: %q after %v", got, time.Since(start))
+	for _, tc := range []struct{ script, want string }{
+		{"redis.call('ping')\nlocal i = 0 while true do i = i + 1 end", "-ERR Script killed by user with SCRIPT KILL... script: "},
+		// pcall cannot swallow the kill: the next instruction outside it fails again
+		{"redis.call('ping')\nwhile true do pcall(function() while true do end end) end", "-ERR Script killed by user with SCRIPT KILL..."},
+		{"redis.call('ping')\nlocal co = coroutine.create(function() while true do end end) coroutine.resume(co) while true do end", "-ERR Script killed by user with SCRIPT KILL..."},
+	} {
+		got := killWhenStarted(t, e, tc.script)
+		if !strings.HasPrefix(got, tc.want) || !strings.HasSuffix(got, ", on @user_script:2.\r\n") {
+			t.Errorf("%q: got %q, want %q... on line 2", tc.script, got, tc.want)
+		}
+		if got := run(e, "return 2"); got != ":2\r\n" {
+			t.Fatalf("after kill: %q", got)
+		}
+	}
+	e.Kill() // nothing running: a no-op
+	if got := run(e, "return 3"); got != ":3\r\n" {
+		t.Fatalf("a kill with nothing running affected the next script: %q", got)
 	}
 }
 
-func TestEvalSHAAndLoad(t *testing.T) {
+func TestCompileCache(t *testing.T) {
 	e := New()
-	sha, errText := e.Load("return 'x'")
-	if errText != "" || sha != SHA1Hex("return 'x'") || !e.Exists(sha) {
-		t.Fatal("load failed")
+	sc, errText := e.Compile("return 'x'")
+	if errText != "" || sc.SHA != SHA1Hex("return 'x'") || e.Script(strings.ToUpper(sc.SHA)) != sc {
+		t.Fatal("compile/lookup failed")
 	}
 	w := &resp.Writer{Proto: 2}
-	if !e.RunSHA(strings.ToUpper(sha), nil, nil, nil, w) || string(w.Buf) != "$1\r\nx\r\n" {
-		t.Fatalf("runsha: %q", w.Buf)
+	e.RunScript(e.Script(sc.SHA), Run{}, w)
+	if string(w.Buf) != "$1\r\nx\r\n" {
+		t.Fatalf("run: %q", w.Buf)
 	}
-	if _, errText := e.Load("return +"); !strings.HasPrefix(errText, "ERR Error compiling script (new function): user_script:1:") {
+	if _, errText := e.Compile("return +"); !strings.HasPrefix(errText, "ERR Error compiling script (new function): user_script:1:") {
 		t.Fatalf("compile error: %q", errText)
 	}
 	e.Flush()
-	if e.Exists(sha) || e.RunSHA(sha, nil, nil, nil, w) {
+	if e.Script(sc.SHA) != nil {
 		t.Fatal("flush")
 	}
 }
@@ -176,7 +177,7 @@ func BenchmarkRunSmall(b *testing.B) {
 	w := &resp.Writer{Proto: 2}
 	for i := 0; i < b.N; i++ {
 		w.Reset()
-		e.Run("return ARGV[1]", nil, [][]byte{[]byte("x")}, nil, w)
+		evalScript(e, "return ARGV[1]", nil, [][]byte{[]byte("x")}, nil, w)
 	}
 }
 

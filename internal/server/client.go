@@ -72,6 +72,9 @@ type client struct {
 	watchDirty bool
 
 	sync syncState // REPLCONF options and a pending SYNC
+	// aofSeq is the AOF offset this client's last write reached; its replies wait until the
+	// log has it (commitAOF). Set under s.mu by whoever ran the command for it.
+	aofSeq atomic.Uint64
 
 	pendingBlock *blocked // set by run when the command blocked
 	blockedOn    *blocked // the parked command, under s.mu (CLIENT UNBLOCK)
@@ -321,6 +324,10 @@ func (c *client) shrink() {
 }
 
 func (c *client) flush() error {
+	if err := c.commitAOF(); err != nil {
+		c.out.Buf = c.out.Buf[:0]
+		return err
+	}
 	if c.async {
 		return c.flushAsync()
 	}
@@ -496,6 +503,9 @@ func (c *client) exec(args [][]byte, now time.Time) {
 		s.stats.rejected(spec, c.out.LastErr)
 		return
 	}
+	if c.rejectIfBusy(spec, args) {
+		return
+	}
 	if spec.Flags&command.DenyOOM != 0 && !s.makeRoom(now) {
 		c.out.Error(ErrOOM)
 		if c.inMulti {
@@ -553,6 +563,9 @@ func (c *client) run(spec *command.Spec, args [][]byte, now time.Time, inExec bo
 		}
 	}
 	dur := time.Since(start)
+	if seq := s.propagate(ctx.DB.ID, ctx.Propagation()); seq > 0 {
+		c.aofSeq.Store(seq)
+	}
 	s.dirty += int64(ctx.Dirty)
 	s.stats.hits += int64(ctx.Hits)
 	s.stats.misses += int64(ctx.Misses)

@@ -73,6 +73,7 @@ func (s *Server) makeRoom(now time.Time) bool {
 			s.mem.evicted++
 			evicted++
 			s.dirty++
+			s.propagateDel(victimDB, victim.Key)
 			s.Notify(victimDB, command.NotifyEvicted, "evicted", victim.Key)
 		}
 		used = s.mem.heap - s.mem.freed

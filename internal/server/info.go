@@ -172,10 +172,7 @@ func (s *Server) infoPersistence(b *strings.Builder) {
 	field(b, "rdb_last_cow_size", s.lastCOWBytes)
 	field(b, "rdb_last_load_keys_expired", s.load.keysExpired)
 	field(b, "rdb_last_load_keys_loaded", s.load.keysLoaded)
-	field(b, "aof_enabled", 0)
-	field(b, "aof_rewrite_in_progress", 0)
-	field(b, "aof_last_bgrewrite_status", "ok")
-	field(b, "aof_last_write_status", "ok")
+	s.infoAOF(b)
 }
 
 func (s *Server) infoStats(b *strings.Builder) {

@@ -55,12 +55,16 @@ func (c *client) ExecMulti(ctx *command.Ctx) {
 	}
 	c.out.Array(len(q))
 	now := time.Unix(0, ctx.Now*int64(time.Millisecond))
+	c.s.beginTxn()
 	for _, cmd := range q {
 		// Permissions are checked again: they may have changed since the command was queued.
 		if !c.checkACL(cmd.spec, cmd.args, acl.Multi) {
 			continue
 		}
 		c.run(cmd.spec, cmd.args, now, true)
+	}
+	if seq := c.s.endTxn(); seq > 0 {
+		c.aofSeq.Store(seq)
 	}
 }
 

@@ -29,6 +29,9 @@ const loadBatch = 1024
 func (s *Server) loadData() error {
 	s.loading.Store(true)
 	defer s.loading.Store(false)
+	if s.cfg.Bool("appendonly") {
+		return s.loadAOF()
+	}
 	return s.loadRDBFile(s.rdbPath())
 }
 
@@ -200,6 +203,8 @@ func (s *Server) BGSave(schedule bool) (string, string) {
 	switch {
 	case s.bg != nil:
 		return "", "ERR Background save already in progress"
+	case s.rewrite != nil && !schedule:
+		return "", "ERR An AOF log rewriting in progress: can't BGSAVE right now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible."
 	case s.walk != nil && schedule:
 		s.bgsaveScheduled = true
 		return "Background saving scheduled", ""
@@ -220,7 +225,7 @@ func (s *Server) startBGSave() {
 		s.log.Warn("Background saving error: " + err.Error())
 		return
 	}
-	j := s.newSnapJob()
+	j := s.newSnapJob(false)
 	j.tmp = f.Name()
 	s.bg = j
 	s.log.Info("Background saving started")
@@ -243,7 +248,7 @@ func (s *Server) cancelWalks() {
 
 func (s *Server) runBGSave(j *snapJob, f *os.File) {
 	path := s.rdbPath()
-	err := fillTemp(f, func(w io.Writer) error { return s.writeRDB(j, w) })
+	err := fillTemp(f, func(w io.Writer) error { return s.writeSnapshot(j, w) })
 	defer os.Remove(f.Name())
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -274,7 +279,7 @@ func (s *Server) misconf() string {
 	if !s.lastSaveOK && s.cfg.Bool("stop-writes-on-bgsave-error") && len(s.cfg.Strings("save")) > 0 {
 		return "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
 	}
-	return ""
+	return s.aofMisconf()
 }
 
 // savePoints runs from the cron: like Redis's "save <seconds> <changes>" policies it starts a
@@ -304,9 +309,4 @@ func (s *Server) savePoints(now time.Time) {
 		s.startBGSave()
 		return
 	}
-}
-
-// BGRewriteAOF implements BGREWRITEAOF.
-func (s *Server) BGRewriteAOF() (string, string) {
-	return "", "ERR BGREWRITEAOF is not supported yet"
 }

@@ -8,8 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"github.com/redoubt/redoubt/internal/acl"
+	"github.com/redoubt/redoubt/internal/aof"
 	"github.com/redoubt/redoubt/internal/command"
-	"github.com/redoubt/redoubt/internal/scripting"
 	"github.com/redoubt/redoubt/internal/tlsconf"
 	"log/slog"
 	"net"
@@ -73,16 +73,24 @@ type Server struct {
 	bg *snapJob
 	// walk is the snapshot being walked (background save, AOF rewrite or a client's SYNC):
 	// one at a time; walkDone is signalled when it ends. Under mu.
-	walk            *snapJob
-	walkDone        sync.Cond
-	bgsaveScheduled bool
-	rdbSaves        int64
-	lastCOWBytes    int64
-	loading         atomic.Bool // the dataset is being loaded: clients get -LOADING
-	load            loadProgress
-	lastBGSaveSecs  int64
-	tls             *tlsconf.Manager
-	scripts         *scripting.Engine // created on first use, under mu
+	walk *snapJob
+	// aof is the open append-only file (nil with appendonly no), under mu; aofLog is the same
+	// for connections committing without the lock. txn collects an EXEC's effects, rewrite is
+	// the AOF rewrite's walk.
+	aof              *aof.Log
+	aofLog           atomic.Pointer[aof.Log]
+	txn              *txnLog
+	rewrite          *snapJob
+	rewriteScheduled bool
+	walkDone         sync.Cond
+	bgsaveScheduled  bool
+	rdbSaves         int64
+	lastCOWBytes     int64
+	loading          atomic.Bool // the dataset is being loaded: clients get -LOADING
+	load             loadProgress
+	lastBGSaveSecs   int64
+	tls              *tlsconf.Manager
+	script           scriptState // the Lua engine and the running script (scripts.go)
 
 	waiters      waiters // blocked and watching clients, under mu
 	pubsub       pubsub  // subscriptions, under mu
@@ -114,6 +122,7 @@ func New(cfg *config.Config, log *slog.Logger, version string) (*Server, error) 
 		s.dbs[i] = keyspace.NewDB(i)
 		s.dbs[i].Expired = func(db int, key string) {
 			s.stats.expiredKeys.Add(1)
+			s.propagateDel(db, key)
 			s.Notify(db, command.NotifyExpired, "expired", key)
 		}
 	}
@@ -140,6 +149,12 @@ func New(cfg *config.Config, log *slog.Logger, version string) (*Server, error) 
 			s.users.SetDefaultPassword(cfg.String("requirepass"))
 		case "acllog-max-len":
 			s.acllog.SetMaxLen(int(cfg.Int("acllog-max-len")))
+		case "appendonly":
+			return s.setAppendOnly(cfg.Bool("appendonly"))
+		case "appendfsync":
+			if s.aof != nil {
+				s.aof.SetFsync(cfg.String("appendfsync"))
+			}
 		case "acl-pubsub-default":
 			s.users.SetPubsubDefault(cfg.String("acl-pubsub-default") == "allchannels")
 		}
@@ -410,9 +425,15 @@ func (s *Server) cron() {
 				s.activeExpire()
 			}
 			s.maintainTables()
-			if now := time.Now(); now.Sub(lastSaveCheck) >= time.Second {
+			// A script in busy mode must not see a save or a rewrite start half-way through.
+			if now := time.Now(); now.Sub(lastSaveCheck) >= time.Second && !s.scriptBusy() {
 				lastSaveCheck = now
 				s.savePoints(now)
+				s.mu.Lock()
+				if !s.scriptBusy() {
+					s.aofCron()
+				}
+				s.mu.Unlock()
 			}
 		}
 	}
@@ -424,6 +445,9 @@ func (s *Server) activeExpire() {
 	now := time.Now().UnixMilli()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.scriptBusy() {
+		return
+	}
 	deadline := time.Now().Add(time.Millisecond)
 	for _, db := range s.dbs {
 		for db.ExpiresLen() > 0 {
@@ -442,6 +466,9 @@ func (s *Server) maintainTables() {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.scriptBusy() {
+		return
+	}
 	for _, db := range s.dbs {
 		db.Maintain()
 	}
@@ -461,6 +488,7 @@ func (s *Server) Close() {
 			c.kill()
 		}
 		s.clientsMu.Unlock()
+		s.closeAOF()
 		// Last, so that Serve returns (and the process may exit) only after the cleanup.
 		close(s.stopped)
 	})

@@ -1,23 +1,24 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"io"
 	"sync/atomic"
 	"time"
 
+	"github.com/redoubt/redoubt/internal/aof"
 	"github.com/redoubt/redoubt/internal/keyspace"
 	"github.com/redoubt/redoubt/internal/rdb"
 )
 
-// snapJob is one point-in-time snapshot of the keyspace being serialized as an RDB stream
-// (SAVE, BGSAVE, and later AOF rewrite and replica sync). See keyspace.Snapshot for why it is
-// consistent without fork or a copy.
+// snapJob is one point-in-time snapshot of the keyspace being serialized (BGSAVE, SYNC, the
+// AOF rewrite's base). See keyspace.Snapshot for why it is consistent without fork or a copy.
 type snapJob struct {
-	snap *keyspace.Snapshot
-	opts rdb.WriterOptions
+	snap   *keyspace.Snapshot
+	format snapFormat
 	// pending holds, per database, the values writers changed before the walk reached them.
-	pending  []*rdb.Entries
+	pending  []entryBuffer
 	cowBytes int64 // bytes preserved so far (INFO current_cow_size)
 	err      error // a value that could not be serialized; the job fails with it
 	keysDone int64
@@ -30,7 +31,46 @@ type snapJob struct {
 	tmp          string // the background save's temporary file
 }
 
-// errSnapshotAborted ends a background save that SHUTDOWN or FLUSHALL superseded.
+// snapFormat is what a walk produces: an RDB file, or AOF commands (aof-use-rdb-preamble no).
+type snapFormat struct {
+	aof      bool
+	compress bool // rdbcompression
+	usedMem  int64
+}
+
+// entryBuffer serializes key entries into memory: rdb.Entries, or aofEntries.
+type entryBuffer interface {
+	Add(key string, o *keyspace.Object, expireMs int64) error
+	Len() int
+	Take() []byte
+}
+
+func (f snapFormat) newBuffer() entryBuffer {
+	if f.aof {
+		e := &aofEntries{}
+		e.kw = aof.NewKeyWriter(&e.buf)
+		return e
+	}
+	return rdb.NewEntries(f.compress)
+}
+
+// aofEntries is entryBuffer for the commands that rebuild keys.
+type aofEntries struct {
+	buf bytes.Buffer
+	kw  *aof.KeyWriter
+}
+
+func (e *aofEntries) Add(key string, o *keyspace.Object, exp int64) error {
+	return e.kw.Key(key, o, exp)
+}
+func (e *aofEntries) Len() int { return e.buf.Len() }
+func (e *aofEntries) Take() []byte {
+	b := e.buf.Bytes()
+	e.buf = bytes.Buffer{}
+	return b
+}
+
+// errSnapshotAborted ends a walk that shutdown superseded.
 var errSnapshotAborted = errors.New("snapshot aborted")
 
 // snapshotBudget is how many keys one step serializes under the lock, small enough that
@@ -39,12 +79,12 @@ const snapshotBudget = 256
 
 // newSnapJob starts a snapshot of every database; s.walk must be nil (one walk at a time:
 // each value has one snapshot mark). Called under s.mu.
-func (s *Server) newSnapJob() *snapJob {
-	compress := s.cfg.Bool("rdbcompression")
-	j := &snapJob{started: time.Now(), pending: make([]*rdb.Entries, len(s.dbs)), dirtyAtStart: s.dirty}
-	j.opts = rdb.WriterOptions{CTime: j.started.Unix(), UsedMem: s.mem.used(j.started), NoCompression: !compress}
+func (s *Server) newSnapJob(asAOF bool) *snapJob {
+	now := time.Now()
+	j := &snapJob{started: now, pending: make([]entryBuffer, len(s.dbs)), dirtyAtStart: s.dirty,
+		format: snapFormat{aof: asAOF, compress: s.cfg.Bool("rdbcompression"), usedMem: s.mem.used(now)}}
 	for i := range j.pending {
-		j.pending[i] = rdb.NewEntries(compress)
+		j.pending[i] = j.format.newBuffer()
 	}
 	j.snap = keyspace.NewSnapshot(s.dbs, func(db int, key string, o *keyspace.Object, exp int64) {
 		before := j.pending[db].Len()
@@ -85,28 +125,61 @@ func (j *snapJob) abort() {
 	j.snap.Abort()
 }
 
-// writeRDB serializes the snapshot to w, taking the lock for each step and releasing it
-// while bytes go to w, so clients keep being served during a background save.
-func (s *Server) writeRDB(j *snapJob, w io.Writer) error {
-	lock, unlock := s.mu.Lock, s.mu.Unlock
-	rw, err := rdb.NewWriter(w, j.opts)
+// frame writes what surrounds the entries: the RDB header, SELECTDB and checksum, or the
+// SELECT commands of an AOF base.
+type frame interface {
+	selectDB(db, keys, volatile int) error
+	entries(b []byte) error
+	close() error
+}
+
+type rdbFrame struct{ w *rdb.Writer }
+
+func (f rdbFrame) selectDB(db, keys, volatile int) error { return f.w.SelectDB(db, keys, volatile) }
+func (f rdbFrame) entries(b []byte) error                { return f.w.WriteEntries(b) }
+func (f rdbFrame) close() error                          { return f.w.Close() }
+
+type aofFrame struct {
+	w  io.Writer
+	kw *aof.KeyWriter
+}
+
+func (f aofFrame) selectDB(db, _, _ int) error { return f.kw.Select(db) }
+func (f aofFrame) entries(b []byte) error {
+	_, err := f.w.Write(b)
+	return err
+}
+func (f aofFrame) close() error { return nil }
+
+func (j *snapJob) open(w io.Writer) (frame, error) {
+	if j.format.aof {
+		return aofFrame{w: w, kw: aof.NewKeyWriter(w)}, nil
+	}
+	rw, err := rdb.NewWriter(w, rdb.WriterOptions{CTime: j.started.Unix(), UsedMem: j.format.usedMem, NoCompression: !j.format.compress})
+	return rdbFrame{rw}, err
+}
+
+// writeSnapshot serializes the snapshot to w, taking the lock for each step and releasing it
+// while bytes go to w, so clients keep being served during the walk.
+func (s *Server) writeSnapshot(j *snapJob, w io.Writer) error {
+	fr, err := j.open(w)
 	if err != nil {
 		return err
 	}
-	walked := rdb.NewEntries(!j.opts.NoCompression)
+	walked := j.format.newBuffer()
 	var walkErr error
 	for db := range j.pending {
 		keys, volatile := j.snap.Sizes(db)
 		if keys == 0 {
 			continue
 		}
-		if err := rw.SelectDB(db, keys, volatile); err != nil {
+		if err := fr.selectDB(db, keys, volatile); err != nil {
 			return err
 		}
 		for done := false; !done; {
-			lock()
+			s.mu.Lock()
 			if j.aborted.Load() {
-				unlock()
+				s.mu.Unlock()
 				return errSnapshotAborted
 			}
 			preserved := j.pending[db].Take()
@@ -120,22 +193,22 @@ func (s *Server) writeRDB(j *snapJob, w io.Writer) error {
 				preserved = append(preserved, j.pending[db].Take()...)
 			}
 			err := j.err
-			unlock()
+			s.mu.Unlock()
 			if err == nil {
 				err = walkErr
 			}
 			if err != nil {
 				return err
 			}
-			if err := rw.WriteEntries(preserved); err != nil {
+			if err := fr.entries(preserved); err != nil {
 				return err
 			}
-			if err := rw.WriteEntries(walked.Take()); err != nil {
+			if err := fr.entries(walked.Take()); err != nil {
 				return err
 			}
 		}
 	}
-	return rw.Close()
+	return fr.close()
 }
 
 // writeRDBLocked writes the whole dataset as an RDB while the caller holds s.mu (SAVE,
@@ -152,4 +225,16 @@ func (s *Server) writeRDBLocked(w io.Writer) error {
 		}
 	}
 	return rw.Close()
+}
+
+// writeAOFLocked is writeRDBLocked for an AOF base in command form.
+func (s *Server) writeAOFLocked(w io.Writer) error {
+	kw := aof.NewKeyWriter(w)
+	now := time.Now().UnixMilli()
+	for _, db := range s.dbs {
+		if err := kw.WriteDB(db, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -64,7 +64,7 @@ func (c *client) serveSync() error {
 	s := c.s
 	s.mu.Lock()
 	s.waitWalk()
-	j := s.newSnapJob()
+	j := s.newSnapJob(false)
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
@@ -84,7 +84,7 @@ func (c *client) serveSync() error {
 		rand.Read(mark)
 		m := hex.EncodeToString(mark)
 		w.WriteString("$EOF:" + m + "\r\n")
-		if err := s.writeRDB(j, w); err != nil {
+		if err := s.writeSnapshot(j, w); err != nil {
 			return err
 		}
 		w.WriteString(m)
@@ -97,7 +97,7 @@ func (c *client) serveSync() error {
 	defer os.Remove(f.Name())
 	defer f.Close()
 	bw := bufio.NewWriterSize(f, 1<<20)
-	if err := s.writeRDB(j, bw); err != nil {
+	if err := s.writeSnapshot(j, bw); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {

@@ -94,11 +94,18 @@ func lpBacklenSize(l int64) int64 {
 }
 
 func newNode(id ID, fv [][]byte) *node {
-	n := &node{master: id, size: lpHeaderAndEnd + lpIntSize(int64(len(fv)/2)) + lpIntSize(0)}
-	n.fields = make([][]byte, 0, len(fv)/2)
+	fields := make([][]byte, 0, len(fv)/2)
 	for i := 0; i < len(fv); i += 2 {
-		n.fields = append(n.fields, fv[i])
-		n.size += lpStrSize(fv[i])
+		fields = append(fields, fv[i])
+	}
+	return newNodeFields(id, fields)
+}
+
+// newNodeFields starts a node keyed by master whose master entry has fields.
+func newNodeFields(master ID, fields [][]byte) *node {
+	n := &node{master: master, fields: fields, size: lpHeaderAndEnd + lpIntSize(int64(len(fields))) + lpIntSize(0)}
+	for _, f := range fields {
+		n.size += lpStrSize(f)
 	}
 	return n
 }

@@ -17,7 +17,7 @@ func init() {
 	config.MarkImplemented("appendonly", "appendfsync", "appendfilename", "appenddirname",
 		"aof-use-rdb-preamble", "aof-timestamp-enabled", "aof-load-truncated",
 		"auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "aof-rewrite-incremental-fsync",
-		"rdbcompression", "stop-writes-on-bgsave-error")
+		"rdbcompression", "rdbchecksum", "stop-writes-on-bgsave-error")
 }
 
 // aofConfig is the aof package's view of the live configuration.

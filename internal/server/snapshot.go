@@ -35,6 +35,7 @@ type snapJob struct {
 type snapFormat struct {
 	aof      bool
 	compress bool // rdbcompression
+	checksum bool // rdbchecksum
 	usedMem  int64
 }
 
@@ -82,7 +83,7 @@ const snapshotBudget = 256
 func (s *Server) newSnapJob(asAOF bool) *snapJob {
 	now := time.Now()
 	j := &snapJob{started: now, pending: make([]entryBuffer, len(s.dbs)), dirtyAtStart: s.dirty,
-		format: snapFormat{aof: asAOF, compress: s.cfg.Bool("rdbcompression"), usedMem: s.mem.used(now)}}
+		format: snapFormat{aof: asAOF, compress: s.cfg.Bool("rdbcompression"), checksum: s.cfg.Bool("rdbchecksum"), usedMem: s.mem.used(now)}}
 	for i := range j.pending {
 		j.pending[i] = j.format.newBuffer()
 	}
@@ -155,7 +156,7 @@ func (j *snapJob) open(w io.Writer) (frame, error) {
 	if j.format.aof {
 		return aofFrame{w: w, kw: aof.NewKeyWriter(w)}, nil
 	}
-	rw, err := rdb.NewWriter(w, rdb.WriterOptions{CTime: j.started.Unix(), UsedMem: j.format.usedMem, NoCompression: !j.format.compress})
+	rw, err := rdb.NewWriter(w, rdb.WriterOptions{CTime: j.started.Unix(), UsedMem: j.format.usedMem, NoCompression: !j.format.compress, NoChecksum: !j.format.checksum})
 	return rdbFrame{rw}, err
 }
 
@@ -215,7 +216,8 @@ func (s *Server) writeSnapshot(j *snapJob, w io.Writer) error {
 // shutdown, a new AOF base): nothing can change, so it needs no snapshot.
 func (s *Server) writeRDBLocked(w io.Writer) error {
 	now := time.Now()
-	rw, err := rdb.NewWriter(w, rdb.WriterOptions{CTime: now.Unix(), UsedMem: s.mem.used(now), NoCompression: !s.cfg.Bool("rdbcompression")})
+	rw, err := rdb.NewWriter(w, rdb.WriterOptions{CTime: now.Unix(), UsedMem: s.mem.used(now),
+		NoCompression: !s.cfg.Bool("rdbcompression"), NoChecksum: !s.cfg.Bool("rdbchecksum")})
 	if err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func dumpCmd(c *Ctx) {
 	}
 	payload, err := rdb.EncodeValue(o)
 	if err != nil {
-		// Only streams reach here: the codec cannot serialize them yet.
+		// Every type serializes; an error means a value the codec refuses, reported not crashed on.
 		c.Err("ERR DUMP is not supported for " + o.Type.String() + " values")
 		return
 	}

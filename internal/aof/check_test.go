@@ -50,6 +50,11 @@ func TestCheck(t *testing.T) {
 		{name: "base that is the only file refused", files: map[string]string{
 			m: "file b.aof seq 1 type b\n", "appendonlydir/b.aof": good + "*1\r\n"}, path: m, fix: true,
 			lines: []string{"b.aof is not valid and will not be fixed: it is the base file"}},
+		{name: "manifest starting with a comment", files: map[string]string{
+			m: "# hand edited\nfile i.aof seq 1 type i\n", "appendonlydir/i.aof": good}, path: m, valid: true,
+			lines: []string{"Start checking Multi Part AOF", "INCR AOF i.aof is valid"}},
+		{name: "tiny torn file", files: map[string]string{"a.aof": "*1\r"}, path: "a.aof", fix: true, valid: true,
+			fixed: "a.aof", size: 0, lines: []string{"Start checking Old-Style AOF", "file ends inside a '*' header"}},
 		{name: "single file with an RDB preamble", files: map[string]string{"appendonly.aof": rdbA + good}, path: "appendonly.aof", valid: true,
 			lines: []string{"Start checking Old-Style AOF", "[info] AUX FIELD redis-ver = '7.0.15'", "[info] 1 keys read", "RDB preamble is OK", "AOF appendonly.aof is valid"}},
 		{name: "single file torn tail fixed", files: map[string]string{"appendonly.aof": rdbA + good + "*1"}, path: "appendonly.aof", fix: true, valid: true,

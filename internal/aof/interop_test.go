@@ -86,7 +86,7 @@ func TestRedisWrittenLayoutsLoad(t *testing.T) {
 		base  []string // commands of the AOF base, where deterministic
 	}{
 		{"redis7-preamble-yes", []string{"appendonly.aof.2.base.rdb", "appendonly.aof.2.incr.aof"},
-			[]string{"big", "h", "indb2", "l", "m", "n", "s", "si", "ss", "ttl", "z"}, nil},
+			[]string{"big", "h", "indb2", "l", "m", "n", "s", "si", "ss", "st", "ttl", "z"}, nil},
 		{"redis7-preamble-no", []string{"appendonly.aof.2.base.aof", "appendonly.aof.2.incr.aof"}, nil, []string{
 			"SELECT 0",
 			"RPUSH big " + numbered("", 1, 65),
@@ -181,9 +181,10 @@ func ourDataset() map[string]keyspace.Object {
 	}
 }
 
-func writeDataset(t *testing.T, w io.Writer, preamble bool, extra map[string]keyspace.Object) error {
+func writeDataset(w io.Writer, preamble bool, extra map[string]keyspace.Object) error {
 	data := ourDataset()
 	maps.Copy(data, extra)
+	data["stream"] = keyspace.Object{Type: keyspace.TypeStream, Val: testStream()}
 	keys := slices.Sorted(maps.Keys(data))
 	if preamble {
 		rw, err := rdb.NewWriter(w, rdb.WriterOptions{CTime: time.Now().Unix()})
@@ -212,10 +213,11 @@ func writeDataset(t *testing.T, w io.Writer, preamble bool, extra map[string]key
 		if k == "str" {
 			exp = 4102444800000
 		}
-		kw.Key(k, &o, exp)
+		if err := kw.Key(k, &o, exp); err != nil {
+			return err
+		}
 	}
-	st := keyspace.Object{Type: keyspace.TypeStream, Val: testStream()}
-	return kw.Key("stream", &st, -1)
+	return nil
 }
 
 func TestRedisLoadsOurLayout(t *testing.T) {
@@ -224,7 +226,7 @@ func TestRedisLoadsOurLayout(t *testing.T) {
 		t.Run(fmt.Sprintf("rdb-preamble=%v", preamble), func(t *testing.T) {
 			tmp := t.TempDir()
 			cfg := Config{Dir: tmp, RDBPreamble: preamble, Timestamps: true, Fsync: FsyncAlways}
-			l, err := Create(cfg, func(w io.Writer) error { return writeDataset(t, w, preamble, nil) })
+			l, err := Create(cfg, func(w io.Writer) error { return writeDataset(w, preamble, nil) })
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -242,7 +244,7 @@ func TestRedisLoadsOurLayout(t *testing.T) {
 			commit(0, cmd("RPUSH", "list", "during"))
 			// The snapshot is the state at BeginRewrite: the base plus what was committed.
 			extra := map[string]keyspace.Object{"before": {Type: keyspace.TypeString, Str: []byte("1")}}
-			if err := writeDataset(t, rw.Base(), preamble, extra); err != nil {
+			if err := writeDataset(rw.Base(), preamble, extra); err != nil {
 				t.Fatal(err)
 			}
 			if !preamble {
@@ -291,17 +293,15 @@ func TestRedisLoadsOurLayout(t *testing.T) {
 				{[]string{"-n", "1", "GET", "d1"}, "x"},
 				{[]string{"-n", "1", "GET", "counter"}, "1"},
 			}
-			if !preamble {
-				checks = append(checks, []struct {
-					args []string
-					want string
-				}{
-					{[]string{"XLEN", "stream"}, "2"},
-					{[]string{"XRANGE", "stream", "-", "+"}, "1000-1\nf\nv1\ng\nx\n1000-3\nf\nv3\ng\nx"},
-					{[]string{"XPENDING", "stream", "grp", "-", "+", "10"}, "1000-1\nalice\n*\n1\n1000-3\nalice\n*\n4"},
-					{[]string{"XINFO", "CONSUMERS", "stream", "grp"}, "name\nalice\npending\n2\nidle\n*\nname\nbob\npending\n0\nidle\n*"},
-				}...)
-			}
+			checks = append(checks, []struct {
+				args []string
+				want string
+			}{
+				{[]string{"XLEN", "stream"}, "2"},
+				{[]string{"XRANGE", "stream", "-", "+"}, "1000-1\nf\nv1\ng\nx\n1000-3\nf\nv3\ng\nx"},
+				{[]string{"XPENDING", "stream", "grp", "-", "+", "10"}, "1000-1\nalice\n*\n1\n1000-3\nalice\n*\n4"},
+				{[]string{"XINFO", "CONSUMERS", "stream", "grp"}, "name\nalice\npending\n2\nidle\n*\nname\nbob\npending\n0\nidle\n*"},
+			}...)
 			for _, c := range checks {
 				got := r.do(c.args...)
 				if !matchLines(got, c.want) {

@@ -107,9 +107,10 @@ type Stats struct {
 
 // Open continues the layout on disk (what Load just read): a legacy single file is first
 // moved into the directory as the base, with a manifest, as Redis 7 upgrades it. The last
-// incr file is opened for append (a new one is created when the manifest lists none), and
-// stale temp files of interrupted rewrites are removed. With nothing on disk, Open creates
-// a layout with an empty base, as Redis does when it starts with an empty dataset.
+// incr file is opened for append (a new one is created when the manifest lists none);
+// stale temp files of interrupted rewrites and history files a crash left listed are
+// removed. With nothing on disk, Open creates a layout with an empty base, as Redis does
+// when it starts with an empty dataset.
 func Open(cfg Config) (*Log, error) {
 	c, err := cfg.withDefaults()
 	if err != nil {

@@ -341,7 +341,7 @@ func rdbEnd(r io.Reader, verify func(end int64) bool) (int64, error) {
 		case err != nil:
 			return 0, err
 		}
-		sum, err := br.Peek(8)
+		sum, err := br.Peek(9)
 		if len(sum) < 8 {
 			if err == io.EOF {
 				return 0, errNoRDBEnd
@@ -352,7 +352,9 @@ func rdbEnd(r io.Reader, verify func(end int64) bool) (int64, error) {
 		if want == crc {
 			return off + 8, nil
 		}
-		if want == 0 && zeroTries < maxZeroCRCCandidates {
+		// Only the end of the file or a command can follow a preamble, which rules out most
+		// zero runs inside binary values before paying for a parse.
+		if want == 0 && (len(sum) == 8 || sum[8] == '*' || sum[8] == '#') && zeroTries < maxZeroCRCCandidates {
 			zeroTries++
 			if verify(off + 8) {
 				return off + 8, nil

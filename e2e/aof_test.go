@@ -22,6 +22,8 @@ var aofWorkload = [][]string{
 	{"MULTI"}, {"SET", "t1", "1"}, {"SET", "t2", "2"}, {"EXEC"},
 	{"SELECT", "3"}, {"SET", "in3", "three"}, {"SELECT", "0"},
 	{"PFADD", "hll", "a", "b", "c"}, {"SETRANGE", "s", "0", "J"},
+	// Propagated as XADD ... MAXLEN = n LIMIT m, which only a replaying loader may send.
+	{"XADD", "trimmed", "MAXLEN", "~", "1", "*", "h", "x"},
 }
 
 // dumpAll renders every key of every database (type, contents, has-TTL) in a canonical

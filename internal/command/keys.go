@@ -205,9 +205,8 @@ const (
 	lazyUserDel = "lazyfree-lazy-user-del" // GETDEL
 )
 
-// propagateDelete records that the command removed key, as the DEL that a replica or an AOF
-// replay must run instead of the command: an expire in the past would set a live deadline
-// there, since they may run it later. It is UNLINK when the lazy-free directive is on, as
+// propagateDelete records the command's effect as deleting key, which replays the same
+// wherever and whenever it runs: DEL, or UNLINK when the given lazy-free directive is on, as
 // Redis names the delete after how it freed the value.
 func propagateDelete(c *Ctx, key []byte, lazyDirective string) {
 	name := "DEL"

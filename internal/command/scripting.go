@@ -1,5 +1,7 @@
 package command
 
+import "strings"
+
 // ScriptHost runs scripts: the engine and the bridge from redis.call back to this table live
 // with the server, which holds the lock a script runs under.
 type ScriptHost interface {
@@ -61,7 +63,7 @@ var scriptingCommands = []*Spec{
 		Subs: []*Spec{
 			{Name: "load", Arity: 3, Flags: NoScript | Stale, Categories: CatScripting, Handler: func(c *Ctx) { sh(c).ScriptLoad(c) },
 				Tips:    []string{"request_policy:all_nodes", "response_policy:all_succeeded"},
-				Summary: "Load a Lua script into the scripts cache, without executing it", Since: "2.6.0", Group: "scripting", Complexity: "O(N) with N being the length in bytes of the script body."},
+				Summary: "Load the specified Lua script into the script cache.", Since: "2.6.0", Group: "scripting", Complexity: "O(N) with N being the length in bytes of the script body."},
 			{Name: "exists", Arity: -3, Flags: NoScript, Categories: CatScripting, Handler: func(c *Ctx) { sh(c).ScriptExists(c) },
 				Tips:    []string{"request_policy:all_shards", "response_policy:agg_logical_and"},
 				Summary: "Check existence of scripts in the script cache.", Since: "2.6.0", Group: "scripting", Complexity: "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation)."},
@@ -71,6 +73,8 @@ var scriptingCommands = []*Spec{
 			{Name: "kill", Arity: 2, Flags: NoScript | AllowBusy, Categories: CatScripting, Handler: func(c *Ctx) { sh(c).ScriptKill(c) },
 				Tips:    []string{"request_policy:all_shards", "response_policy:one_succeeded"},
 				Summary: "Kill the script currently in execution.", Since: "2.6.0", Group: "scripting", Complexity: "O(1)"},
+			{Name: "debug", Arity: 3, Flags: NoScript, Categories: CatScripting, Handler: scriptDebug,
+				Summary: "Set the debug mode for executed scripts.", Since: "3.2.0", Group: "scripting", Complexity: "O(1)"},
 			{Name: "help", Arity: 2, Flags: Loading | Stale, Categories: CatScripting, Handler: scriptHelp,
 				Summary: "Show helpful text about the different subcommands", Since: "5.0.0", Group: "scripting", Complexity: "O(1)"},
 		}},
@@ -153,8 +157,22 @@ func functionHelp(c *Ctx) {
 	})
 }
 
+// scriptDebug answers SCRIPT DEBUG: NO is how scripts always run here; Redoubt has no Lua
+// debugger for YES and SYNC.
+func scriptDebug(c *Ctx) {
+	switch strings.ToLower(string(c.Args[2])) {
+	case "no":
+		c.W.OK()
+	case "yes", "sync":
+		c.Err("ERR SCRIPT DEBUG YES/SYNC is not supported: Redoubt has no Lua debugger")
+	default:
+		c.Err("ERR Use SCRIPT DEBUG YES/SYNC/NO")
+	}
+}
+
 func scriptHelp(c *Ctx) {
 	WriteHelp(c, "SCRIPT", []string{
+		"DEBUG (YES|SYNC|NO)", "    Set the debug mode for subsequent scripts executed.",
 		"EXISTS <sha1> [<sha1> ...]", "    Return information about the existence of the scripts in the script cache.",
 		"FLUSH [ASYNC|SYNC]", "    Flush the Lua scripts cache. Very dangerous on replicas.",
 		"    When called without the optional mode argument, the behavior is determined by the",

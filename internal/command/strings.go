@@ -290,7 +290,7 @@ func strSetGeneric(c *Ctx, flags int, key string, val, expire []byte, cmd string
 		c.DB.SetExpire(key, at)
 		c.Notify(NotifyGeneric, "expire", key)
 	}
-	propagateSet(c, flags, key, val, at)
+	propagateSet(c, flags, val, at)
 	if flags&optGet == 0 {
 		if reply == replyInt {
 			c.W.Int(1)
@@ -304,10 +304,10 @@ func strSetGeneric(c *Ctx, flags int, key string, val, expire []byte, cmd string
 // expire becomes the absolute SET key value PXAT ms, and Redis drops every other option
 // then (the write already happened, so NX/XX/GET no longer matter). Without an expire only GET
 // goes: it changes the reply, not the data.
-func propagateSet(c *Ctx, flags int, key string, val []byte, at int64) {
+func propagateSet(c *Ctx, flags int, val []byte, at int64) {
 	switch {
 	case flags&optAnyExpire != 0:
-		c.Propagate([]byte("SET"), []byte(key), val, []byte("PXAT"), propInt(at))
+		c.Propagate([]byte("SET"), c.Args[1], val, []byte("PXAT"), propInt(at))
 	case flags&optGet != 0:
 		args := make([][]byte, 0, len(c.Args))
 		for j, a := range c.Args {

@@ -20,7 +20,7 @@ func TestOutputBounds(t *testing.T) {
 		{"return string.gsub(string.rep('a', 100), 'a', string.rep('b', 100))", errTooLarge},
 		{"return string.gsub(string.rep('a', 100), 'a', function() return string.rep('b', 100) end)", errTooLarge},
 		{"local s = string.rep('x', 400) return cjson.encode({s, s, s})", errTooLarge},
-		{"local s = string.rep('x', 300) return #cjson.encode({s, s, s})", ":911\r\n"},
+		{"local s = string.rep('x', 300) return #cjson.encode({s, s, s})", ":910\r\n"},
 		{"local s = string.rep('x', 400) return cmsgpack.pack({s, s, s})", errTooLarge},
 		{"local s = string.rep('x', 400) return cmsgpack.pack(s, s, s)", errTooLarge},
 		{"return string.format('%99d', 1)", "$99\r\n"},

@@ -124,7 +124,10 @@ func New() *Engine {
 		CallStackSize: 220,
 		RegistrySize:  1024 * 16,
 		// One slot is an interface value (16 bytes): 1M slots bound the VM stack to 16 MB.
-		RegistryMaxSize: 1 << 20,
+		// The stack grows by copying; gopher-lua's default step of 32 slots made pushing
+		// many values (unpack of a large table) quadratic.
+		RegistryMaxSize:  1 << 20,
+		RegistryGrowStep: 1 << 16,
 	})
 	e := &Engine{L: L, scripts: map[string]*Script{}, libMT: map[string]*lua.LTable{}, funcs: newRegistry()}
 	e.readonly = L.NewFunction(func(L *lua.LState) int {

@@ -98,7 +98,7 @@ type aofReplay struct {
 }
 
 func (h *aofReplay) BeginFile(string) {
-	h.c = &client{s: h.s, authed: true, user: h.s.users.Default(), replyMode: "on"}
+	h.c = &client{s: h.s, authed: true, user: h.s.users.Default(), replyMode: "on", obey: true}
 	h.c.out.Proto = 2
 }
 
@@ -129,9 +129,15 @@ func (s *Server) propagate(db int, cmds [][][]byte) uint64 {
 		return 0
 	}
 	if s.txn != nil {
+		// Copied now: an effect may share memory with a value that a later command of the
+		// same EXEC changes in place.
 		for _, cmd := range cmds {
+			cp := make([][]byte, len(cmd))
+			for i, a := range cmd {
+				cp[i] = append([]byte(nil), a...)
+			}
 			s.txn.dbs = append(s.txn.dbs, db)
-			s.txn.cmds = append(s.txn.cmds, cmd)
+			s.txn.cmds = append(s.txn.cmds, cp)
 		}
 		return 0
 	}
@@ -387,3 +393,7 @@ func (s *Server) infoAOF(b *strings.Builder) {
 	field(b, "aof_pending_bio_fsync", boolInt(st.PendingFsync))
 	field(b, "aof_delayed_fsync", st.DelayedFsync)
 }
+
+// MustObey implements command.Obeyed: the AOF loader replays what a server wrote, including
+// forms a client may not send (XADD ... MAXLEN = n LIMIT m), as Redis's mustObeyClient.
+func (c *client) MustObey() bool { return c.obey }

@@ -75,6 +75,7 @@ type client struct {
 	// aofSeq is the AOF offset this client's last write reached; its replies wait until the
 	// log has it (commitAOF). Set under s.mu by whoever ran the command for it.
 	aofSeq atomic.Uint64
+	obey   bool // the AOF loader: replays server-written forms (command.Obeyed)
 
 	pendingBlock *blocked // set by run when the command blocked
 	blockedOn    *blocked // the parked command, under s.mu (CLIENT UNBLOCK)

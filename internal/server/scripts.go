@@ -71,8 +71,7 @@ type scriptRun struct {
 
 	busy  bool // s.mu was let go, under callMu
 	ended bool // under callMu
-	// ready holds the keys blocked clients wait on that the script wrote while busy: serving
-	// them then would let other clients' commands interleave with the script.
+	// ready holds, in busy mode, the keys blocked clients wait on that the script wrote.
 	ready []dbKey
 }
 
@@ -289,7 +288,17 @@ func (s *Server) enterBusy() {
 	s.log.Warn(fmt.Sprintf("Slow script detected: still in execution after %d milliseconds. You can try killing the script using the %s command. Script name is: %s.", elapsed.Milliseconds(), kill, r.name))
 	r.busy = true
 	st.busy.Store(r)
+	r.stashReady()
 	s.mu.Unlock()
+}
+
+// stashReady moves the keys made ready by the script's writes aside until it ends: other
+// clients' commands run in busy mode, and serving blocked clients after them would pop what
+// the still-running script pushed. Called with s.mu held on the script's behalf.
+func (r *scriptRun) stashReady() {
+	s := r.s
+	r.ready = append(r.ready, s.waiters.ready...)
+	s.waiters.ready = s.waiters.ready[:0]
 }
 
 // stop runs when the script's Lua code has stopped, before its reply is written: the server
@@ -319,8 +328,7 @@ func (r *scriptRun) call(args [][]byte, proto int, pcall bool) []byte {
 	if r.busy {
 		s.mu.Lock()
 		defer func() {
-			r.ready = append(r.ready, s.waiters.ready...)
-			s.waiters.ready = s.waiters.ready[:0]
+			r.stashReady()
 			s.mu.Unlock()
 		}()
 	}

@@ -216,3 +216,45 @@ func TestConfigSetAppendOnly(t *testing.T) {
 		t.Fatalf("after SIGKILL: %q", got)
 	}
 }
+
+// TestFunctionsPersist: function libraries survive an RDB save, the AOF, and an AOF rewrite,
+// and Redis 7.0 loads them from Redoubt's RDB.
+func TestFunctionsPersist(t *testing.T) {
+	requireOracle(t, redisServerPath)
+	lib := "#!lua name=mylib\nredis.register_function('hello', function(keys, args) return 'hi ' .. args[1] end)"
+	call := []string{"FCALL", "hello", "0", "you"}
+	want := "$6\r\nhi you\r\n"
+	for _, mode := range []string{"rdb", "aof", "aof-rewrite"} {
+		t.Run(mode, func(t *testing.T) {
+			dir := t.TempDir()
+			args := []string{"--dir", dir, "--save", ""}
+			if mode != "rdb" {
+				args = append(args, "--appendonly", "yes")
+			}
+			p := startRedoubt(t, args...)
+			c := dial(t, p.addr)
+			if got := c.do("FUNCTION", "LOAD", lib); got != "$5\r\nmylib\r\n" {
+				t.Fatalf("FUNCTION LOAD: %q", got)
+			}
+			switch mode {
+			case "rdb":
+				c.do("SAVE")
+			case "aof-rewrite":
+				c.do("BGREWRITEAOF")
+				waitRewrite(t, c)
+			}
+			p.kill()
+			q := startRedoubt(t, args...)
+			if got := dial(t, q.addr).do(call...); got != want {
+				t.Fatalf("after restart: %q", got)
+			}
+			if mode == "rdb" {
+				q.kill()
+				r := startRedis(t, "--dir", dir)
+				if got := dial(t, r.addr).do(call...); got != want {
+					t.Fatalf("Redis loading our RDB: %q", got)
+				}
+			}
+		})
+	}
+}

@@ -62,7 +62,8 @@ func (s *Server) loadRDB(r io.Reader) (loaded, expired int, err error) {
 	now := time.Now().UnixMilli()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	err = rdb.Load(bufio.NewReaderSize(r, 1<<20), func(db int, key string, obj keyspace.Object, expireMs int64) error {
+	opts := rdb.Options{Function: func(code string) error { return s.LoadFunctionLibrary(code, true) }}
+	err = rdb.LoadOptions(bufio.NewReaderSize(r, 1<<20), opts, func(db int, key string, obj keyspace.Object, expireMs int64) error {
 		if db < 0 || db >= len(s.dbs) {
 			return fmt.Errorf("key in DB %d, but databases is %d", db, len(s.dbs))
 		}

@@ -29,6 +29,7 @@ type snapJob struct {
 	started      time.Time
 	aborted      atomic.Bool
 	tmp          string // the background save's temporary file
+	functions    []string // the function libraries' code when the snapshot began
 }
 
 // snapFormat is what a walk produces: an RDB file, or AOF commands (aof-use-rdb-preamble no).
@@ -87,6 +88,7 @@ func (s *Server) newSnapJob(asAOF bool) *snapJob {
 	for i := range j.pending {
 		j.pending[i] = j.format.newBuffer()
 	}
+	j.functions = s.FunctionLibraries()
 	j.snap = keyspace.NewSnapshot(s.dbs, func(db int, key string, o *keyspace.Object, exp int64) {
 		before := j.pending[db].Len()
 		if err := j.pending[db].Add(key, o, exp); err != nil && j.err == nil {
@@ -154,10 +156,34 @@ func (f aofFrame) close() error { return nil }
 
 func (j *snapJob) open(w io.Writer) (frame, error) {
 	if j.format.aof {
-		return aofFrame{w: w, kw: aof.NewKeyWriter(w)}, nil
+		kw := aof.NewKeyWriter(w)
+		return aofFrame{w: w, kw: kw}, writeFunctionLoads(kw, j.functions)
 	}
 	rw, err := rdb.NewWriter(w, rdb.WriterOptions{CTime: j.started.Unix(), UsedMem: j.format.usedMem, NoCompression: !j.format.compress, NoChecksum: !j.format.checksum})
+	if err == nil {
+		err = writeFunctions(rw, j.functions)
+	}
 	return rdbFrame{rw}, err
+}
+
+// writeFunctions writes each library as an RDB FUNCTION2 record, before the databases.
+func writeFunctions(rw *rdb.Writer, codes []string) error {
+	for _, code := range codes {
+		if err := rw.WriteFunction(code); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeFunctionLoads writes each library as FUNCTION LOAD, as Redis's AOF rewrite does.
+func writeFunctionLoads(kw *aof.KeyWriter, codes []string) error {
+	for _, code := range codes {
+		if err := kw.Command([]byte("FUNCTION"), []byte("LOAD"), []byte(code)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeSnapshot serializes the snapshot to w, taking the lock for each step and releasing it
@@ -218,6 +244,9 @@ func (s *Server) writeRDBLocked(w io.Writer) error {
 	now := time.Now()
 	rw, err := rdb.NewWriter(w, rdb.WriterOptions{CTime: now.Unix(), UsedMem: s.mem.used(now),
 		NoCompression: !s.cfg.Bool("rdbcompression"), NoChecksum: !s.cfg.Bool("rdbchecksum")})
+	if err == nil {
+		err = writeFunctions(rw, s.FunctionLibraries())
+	}
 	if err != nil {
 		return err
 	}
@@ -232,6 +261,9 @@ func (s *Server) writeRDBLocked(w io.Writer) error {
 // writeAOFLocked is writeRDBLocked for an AOF base in command form.
 func (s *Server) writeAOFLocked(w io.Writer) error {
 	kw := aof.NewKeyWriter(w)
+	if err := writeFunctionLoads(kw, s.FunctionLibraries()); err != nil {
+		return err
+	}
 	now := time.Now().UnixMilli()
 	for _, db := range s.dbs {
 		if err := kw.WriteDB(db, now); err != nil {

@@ -28,7 +28,7 @@ type snapJob struct {
 	dirtyAtStart int64
 	started      time.Time
 	aborted      atomic.Bool
-	tmp          string // the background save's temporary file
+	tmp          string   // the background save's temporary file
 	functions    []string // the function libraries' code when the snapshot began
 }
 

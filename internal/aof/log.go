@@ -636,7 +636,10 @@ func (l *Log) cron() {
 	if l.syncing {
 		return
 	}
-	syncCur := l.policy == FsyncEverySec && (l.synced < l.written || l.syncErr != nil)
+	// Under always the committers fsync themselves, but after a failed fsync nobody may
+	// commit (writes are refused), so the retry that clears the error happens here.
+	syncCur := l.policy == FsyncEverySec && (l.synced < l.written || l.syncErr != nil) ||
+		l.policy == FsyncAlways && l.syncErr != nil && !l.flushing
 	if syncCur || len(l.retired) > 0 {
 		l.backgroundSync(syncCur)
 	}

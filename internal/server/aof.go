@@ -29,6 +29,7 @@ func (s *Server) aofConfig() aof.Config {
 		RDBPreamble: s.cfg.Bool("aof-use-rdb-preamble"),
 		Timestamps:  s.cfg.Bool("aof-timestamp-enabled"),
 		Fsync:       s.cfg.String("appendfsync"),
+		FS:          s.aofFS,
 		Log: func(level, msg string) {
 			if level == "warning" {
 				s.log.Warn(msg)

@@ -82,6 +82,7 @@ type Server struct {
 	txn              *txnLog
 	rewrite          *snapJob
 	rewriteScheduled bool
+	aofFS            aof.FS // nil: the real filesystem; tests inject disk failures here
 	walkDone         sync.Cond
 	bgsaveScheduled  bool
 	rdbSaves         int64

@@ -28,9 +28,11 @@ type Config struct {
 	// RDBPreamble (aof-use-rdb-preamble) names new base files .base.rdb instead of .base.aof;
 	// the caller's base writer decides the content.
 	RDBPreamble bool
-	Timestamps  bool   // aof-timestamp-enabled: "#TS:<unix>" annotations
-	Fsync       string // always | everysec | no (default everysec); see Log.SetFsync
-	FS          FS     // default OS
+	Timestamps  bool // aof-timestamp-enabled: "#TS:<unix>" annotations
+	// IncrementalFsync (aof-rewrite-incremental-fsync) fsyncs a rewrite's new base every 4 MB.
+	IncrementalFsync bool
+	Fsync            string // always | everysec | no (default everysec); see Log.SetFsync
+	FS               FS     // default OS
 	// Log receives the server log lines; level is "notice" or "warning".
 	Log func(level, msg string)
 	// Now is the clock (default time.Now).

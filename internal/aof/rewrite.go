@@ -171,7 +171,14 @@ type countingWriter struct {
 	w   io.Writer
 	n   int64
 	err error
+	// sync, when set (aof-rewrite-incremental-fsync), runs every incrementalFsyncBytes so the
+	// kernel never holds a huge dirty backlog that one final fsync would stall on.
+	sync     func() error
+	nextSync int64
 }
+
+// incrementalFsyncBytes is Redis's REDIS_AUTOSYNC_BYTES.
+const incrementalFsyncBytes = 4 << 20
 
 func (cw *countingWriter) Write(p []byte) (int, error) {
 	if cw.err != nil {
@@ -180,6 +187,11 @@ func (cw *countingWriter) Write(p []byte) (int, error) {
 	n, err := cw.w.Write(p)
 	cw.n += int64(n)
 	cw.err = err
+	if err == nil && cw.sync != nil && cw.n >= cw.nextSync {
+		cw.nextSync = cw.n + incrementalFsyncBytes
+		cw.err = cw.sync()
+		err = cw.err
+	}
 	return n, err
 }
 
@@ -190,7 +202,16 @@ func openTempBase(c *Config, name string) (*tempBase, error) {
 		return nil, fmt.Errorf("aof: opening the temp base file: %w", err)
 	}
 	bw := bufio.NewWriterSize(f, 64<<10)
-	return &tempBase{c: c, name: name, path: path, f: f, bw: bw, w: &countingWriter{w: bw}}, nil
+	cw := &countingWriter{w: bw, nextSync: incrementalFsyncBytes}
+	if c.IncrementalFsync {
+		cw.sync = func() error {
+			if err := bw.Flush(); err != nil {
+				return err
+			}
+			return f.Sync()
+		}
+	}
+	return &tempBase{c: c, name: name, path: path, f: f, bw: bw, w: cw}, nil
 }
 
 // finish makes the base durable under its final name and returns its size.

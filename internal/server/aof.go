@@ -17,19 +17,21 @@ func init() {
 	config.MarkImplemented("appendonly", "appendfsync", "appendfilename", "appenddirname",
 		"aof-use-rdb-preamble", "aof-timestamp-enabled", "aof-load-truncated",
 		"auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "aof-rewrite-incremental-fsync",
-		"rdbcompression", "rdbchecksum", "stop-writes-on-bgsave-error")
+		"rdbcompression", "rdbchecksum", "stop-writes-on-bgsave-error", "rdb-save-incremental-fsync",
+		"sanitize-dump-payload", "rdb-del-sync-files")
 }
 
 // aofConfig is the aof package's view of the live configuration.
 func (s *Server) aofConfig() aof.Config {
 	return aof.Config{
-		Dir:         s.cfg.String("dir"),
-		DirName:     s.cfg.String("appenddirname"),
-		FileName:    s.cfg.String("appendfilename"),
-		RDBPreamble: s.cfg.Bool("aof-use-rdb-preamble"),
-		Timestamps:  s.cfg.Bool("aof-timestamp-enabled"),
-		Fsync:       s.cfg.String("appendfsync"),
-		FS:          s.aofFS,
+		Dir:              s.cfg.String("dir"),
+		DirName:          s.cfg.String("appenddirname"),
+		FileName:         s.cfg.String("appendfilename"),
+		RDBPreamble:      s.cfg.Bool("aof-use-rdb-preamble"),
+		Timestamps:       s.cfg.Bool("aof-timestamp-enabled"),
+		Fsync:            s.cfg.String("appendfsync"),
+		FS:               s.aofFS,
+		IncrementalFsync: s.cfg.Bool("aof-rewrite-incremental-fsync"),
 		Log: func(level, msg string) {
 			if level == "warning" {
 				s.log.Warn(msg)

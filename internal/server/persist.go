@@ -60,6 +60,7 @@ func (s *Server) loadRDBFile(path string) error {
 // loadRDB installs the keys of an RDB stream, taking s.mu for loadBatch keys at a time.
 func (s *Server) loadRDB(r io.Reader) (loaded, expired int, err error) {
 	now := time.Now().UnixMilli()
+	lastLog := time.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	opts := rdb.Options{Function: func(code string) error { return s.LoadFunctionLibrary(code, true) }}
@@ -69,6 +70,10 @@ func (s *Server) loadRDB(r io.Reader) (loaded, expired int, err error) {
 		}
 		if (loaded+expired)%loadBatch == loadBatch-1 {
 			s.mu.Unlock()
+			if time.Since(lastLog) >= 2*time.Second {
+				lastLog = time.Now()
+				s.log.Info(fmt.Sprintf("Loading: %d keys so far (%s)", loaded+expired, s.loadPercent()))
+			}
 			s.mu.Lock()
 		}
 		if expireMs >= 0 && expireMs <= now {
@@ -85,6 +90,15 @@ func (s *Server) loadRDB(r io.Reader) (loaded, expired int, err error) {
 	})
 	s.load.keysLoaded, s.load.keysExpired = int64(loaded), int64(expired)
 	return loaded, expired, err
+}
+
+// loadPercent is how much of the file loading has read, for the progress log lines.
+func (s *Server) loadPercent() string {
+	total := s.load.total.Load()
+	if total <= 0 {
+		return "size unknown"
+	}
+	return fmt.Sprintf("%.1f%% of %d bytes", float64(s.load.done.Load())*100/float64(total), total)
 }
 
 // loadProgress is what INFO persistence reports about loading.
@@ -123,9 +137,18 @@ func createTemp(path string) (*os.File, error) {
 
 // fillTemp writes an RDB into f with write and makes it durable: fsync before the rename, so
 // the rename can never expose a file whose blocks are not on disk.
-func fillTemp(f *os.File, write func(io.Writer) error) error {
+func fillTemp(f *os.File, write func(io.Writer) error, incrementalFsync bool) error {
 	bw := bufio.NewWriterSize(f, 1<<20)
-	err := write(bw)
+	var w io.Writer = bw
+	if incrementalFsync {
+		w = &syncEvery{w: bw, sync: func() error {
+			if err := bw.Flush(); err != nil {
+				return err
+			}
+			return f.Sync()
+		}}
+	}
+	err := write(w)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -136,6 +159,23 @@ func fillTemp(f *os.File, write func(io.Writer) error) error {
 		err = cerr
 	}
 	return err
+}
+
+// syncEvery fsyncs every 4 MB written (rdb-save-incremental-fsync, Redis's
+// REDIS_AUTOSYNC_BYTES), so a large save never leaves a huge dirty backlog for the final fsync.
+type syncEvery struct {
+	w       io.Writer
+	sync    func() error
+	pending int
+}
+
+func (s *syncEvery) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if s.pending += n; err == nil && s.pending >= 4<<20 {
+		s.pending = 0
+		err = s.sync()
+	}
+	return n, err
 }
 
 // publish renames the finished temporary file over path and fsyncs the directory, so a crash
@@ -162,7 +202,7 @@ func (s *Server) saveRDB() error {
 	}
 	defer os.Remove(f.Name()) // a no-op once renamed
 	started := time.Now()
-	if err := fillTemp(f, s.writeRDBLocked); err != nil {
+	if err := fillTemp(f, s.writeRDBLocked, s.cfg.Bool("rdb-save-incremental-fsync")); err != nil {
 		return err
 	}
 	if err := publish(f.Name(), path); err != nil {
@@ -249,7 +289,7 @@ func (s *Server) cancelWalks() {
 
 func (s *Server) runBGSave(j *snapJob, f *os.File) {
 	path := s.rdbPath()
-	err := fillTemp(f, func(w io.Writer) error { return s.writeSnapshot(j, w) })
+	err := fillTemp(f, func(w io.Writer) error { return s.writeSnapshot(j, w) }, s.cfg.Bool("rdb-save-incremental-fsync"))
 	defer os.Remove(f.Name())
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -3,6 +3,7 @@ package acl
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/redoubt/redoubt/internal/sdsargs"
 	"strings"
 )
 
@@ -123,7 +124,7 @@ func (st *userState) apply(op string, allChannels bool) errKind {
 		st.passwords = nil
 	case op[0] == '(' && op[len(op)-1] == ')':
 		s := newSelector(allChannels)
-		for _, a := range splitArgs(op[1 : len(op)-1]) {
+		for _, a := range selectorArgs(op[1 : len(op)-1]) {
 			if k := s.apply(a); k != 0 {
 				return k
 			}
@@ -179,109 +180,12 @@ func mergeSelectors(args []string) (merged []string, bad int) {
 	return merged, -1
 }
 
-// splitArgs is sdssplitargs, which Redis uses on the inside of a selector: tokens are
-// separated by blanks and may be "double quoted" (with \n, \t, \xHH... escapes) or 'single
-// quoted'. On unbalanced quotes Redis gets no tokens at all, so the selector is empty.
-// Like Redis's, it reads the input as a C string: it stops at a NUL byte (the callers
-// refuse such input first).
-func splitArgs(line string) []string {
-	var out []string
-	p := 0
-	at := func(i int) byte {
-		if i < len(line) {
-			return line[i]
-		}
-		return 0
+// selectorArgs splits the inside of a selector as Redis does, with sdssplitargs: on
+// unbalanced quotes Redis gets no tokens at all, so the selector is empty.
+func selectorArgs(inside string) []string {
+	args, err := sdsargs.Split(inside)
+	if err != nil {
+		return nil
 	}
-	isSpace := func(c byte) bool {
-		return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
-	}
-	for {
-		for at(p) != 0 && isSpace(at(p)) {
-			p++
-		}
-		if at(p) == 0 {
-			return out
-		}
-		var cur []byte
-		inq, insq, done := false, false, false
-		for !done {
-			c := at(p)
-			switch {
-			case inq:
-				if c == '\\' && at(p+1) == 'x' && isHex(at(p+2)) && isHex(at(p+3)) {
-					cur = append(cur, unhex(at(p+2))<<4|unhex(at(p+3)))
-					p += 3
-				} else if c == '\\' && at(p+1) != 0 {
-					p++
-					switch e := at(p); e {
-					case 'n':
-						cur = append(cur, '\n')
-					case 'r':
-						cur = append(cur, '\r')
-					case 't':
-						cur = append(cur, '\t')
-					case 'b':
-						cur = append(cur, '\b')
-					case 'a':
-						cur = append(cur, '\a')
-					default:
-						cur = append(cur, e)
-					}
-				} else if c == '"' {
-					if n := at(p + 1); n != 0 && !isSpace(n) {
-						return nil
-					}
-					done = true
-				} else if c == 0 {
-					return nil
-				} else {
-					cur = append(cur, c)
-				}
-			case insq:
-				if c == '\\' && at(p+1) == '\'' {
-					p++
-					cur = append(cur, '\'')
-				} else if c == '\'' {
-					if n := at(p + 1); n != 0 && !isSpace(n) {
-						return nil
-					}
-					done = true
-				} else if c == 0 {
-					return nil
-				} else {
-					cur = append(cur, c)
-				}
-			default:
-				switch c {
-				case ' ', '\n', '\r', '\t', 0:
-					done = true
-				case '"':
-					inq = true
-				case '\'':
-					insq = true
-				default:
-					cur = append(cur, c)
-				}
-			}
-			if at(p) != 0 {
-				p++
-			}
-		}
-		out = append(out, string(cur))
-	}
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	}
-	return c - 'A' + 10
+	return args
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/redoubt/redoubt/internal/sdsargs"
 	"math"
 	"strconv"
 	"strings"
@@ -131,9 +132,9 @@ func parseManifestLine(raw string) (FileInfo, error) {
 	if line == "" {
 		return fi, errors.New("Invalid AOF manifest file format")
 	}
-	args, ok := splitArgs(line)
+	args, err := sdsargs.Split(line)
 	// At least the three pairs, and pairs only; more keys are allowed for forward compatibility.
-	if !ok || len(args) < 6 || len(args)%2 != 0 {
+	if err != nil || len(args) < 6 || len(args)%2 != 0 {
 		return fi, errors.New("Invalid AOF manifest file format")
 	}
 	var haveName, haveSeq, haveType bool
@@ -268,156 +269,10 @@ func (m *Manifest) listed(name string) bool {
 	return false
 }
 
-// needsQuoting mirrors Redis's sdsneedsrepr: anything but printable non-space ASCII
-// (and the quote and backslash) is written quoted. A single quote is quoted too, which
-// Redis forgets: its own parser would take it for a quoted word.
-func needsQuoting(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '\\' || c == '"' || c == '\'' || c <= ' ' || c > '~' {
-			return true
-		}
-	}
-	return false
-}
-
 // appendName writes a file name, quoted with escapes as Redis's sdscatrepr does when needed.
 func appendName(b []byte, s string) []byte {
-	if !needsQuoting(s) {
-		return append(b, s...)
+	if sdsargs.NeedsRepr(s) {
+		return append(b, sdsargs.Repr(s)...)
 	}
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '\\', '"':
-			b = append(b, '\\', c)
-		case '\n':
-			b = append(b, `\n`...)
-		case '\r':
-			b = append(b, `\r`...)
-		case '\t':
-			b = append(b, `\t`...)
-		case '\a':
-			b = append(b, `\a`...)
-		case '\b':
-			b = append(b, `\b`...)
-		default:
-			if c >= ' ' && c <= '~' {
-				b = append(b, c)
-			} else {
-				b = append(b, fmt.Sprintf(`\x%02x`, c)...)
-			}
-		}
-	}
-	return append(b, '"')
-}
-
-// isSpace is C's isspace in the C locale.
-func isSpace(c byte) bool { return c == ' ' || (c >= '\t' && c <= '\r') }
-
-func unhex(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}
-
-// splitArgs splits a line as Redis's sdssplitargs does: blank-separated words, "double
-// quoted" with \n \r \t \b \a \xHH and \<c> escapes, 'single quoted' with \' only. A
-// closing quote must be followed by a blank or the end; an unterminated quote fails.
-func splitArgs(line string) ([]string, bool) {
-	at := func(i int) byte {
-		if i < len(line) {
-			return line[i]
-		}
-		return 0
-	}
-	var args []string
-	p := 0
-	for {
-		for p < len(line) && isSpace(line[p]) {
-			p++
-		}
-		if p == len(line) {
-			return args, true
-		}
-		var cur []byte
-		inDouble, inSingle := false, false
-		for done := false; !done; {
-			c := at(p)
-			switch {
-			case inDouble:
-				hi, ok1 := unhex(at(p + 2))
-				lo, ok2 := unhex(at(p + 3))
-				switch {
-				case c == '\\' && at(p+1) == 'x' && ok1 && ok2:
-					cur = append(cur, hi<<4|lo)
-					p += 3
-				case c == '\\' && at(p+1) != 0:
-					p++
-					cur = append(cur, unescape(line[p]))
-				case c == '"':
-					if n := at(p + 1); n != 0 && !isSpace(n) {
-						return nil, false
-					}
-					done = true
-				case c == 0:
-					return nil, false
-				default:
-					cur = append(cur, c)
-				}
-			case inSingle:
-				switch {
-				case c == '\\' && at(p+1) == '\'':
-					p++
-					cur = append(cur, '\'')
-				case c == '\'':
-					if n := at(p + 1); n != 0 && !isSpace(n) {
-						return nil, false
-					}
-					done = true
-				case c == 0:
-					return nil, false
-				default:
-					cur = append(cur, c)
-				}
-			default:
-				switch c {
-				case ' ', '\n', '\r', '\t', 0:
-					done = true
-				case '"':
-					inDouble = true
-				case '\'':
-					inSingle = true
-				default:
-					cur = append(cur, c)
-				}
-			}
-			if p < len(line) {
-				p++
-			}
-		}
-		args = append(args, string(cur))
-	}
-}
-
-func unescape(c byte) byte {
-	switch c {
-	case 'n':
-		return '\n'
-	case 'r':
-		return '\r'
-	case 't':
-		return '\t'
-	case 'b':
-		return '\b'
-	case 'a':
-		return '\a'
-	}
-	return c
+	return append(b, s...)
 }

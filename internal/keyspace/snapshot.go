@@ -23,7 +23,8 @@ type Snapshot struct {
 }
 
 // PreserveFunc receives a value about to change before the snapshot walked it; expireMs is its
-// deadline (-1 for none). It must copy what it needs (serialize it) before returning.
+// deadline (-1 for none). Before returning it must leave the snapshot a version the write
+// cannot touch: serialize it, or keep o's Str/Val and give o a deep copy to continue with.
 type PreserveFunc func(db int, key string, o *Object, expireMs int64)
 
 type snapTable struct {

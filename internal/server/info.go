@@ -146,7 +146,7 @@ func (s *Server) infoPersistence(b *strings.Builder) {
 	s.infoLoading(b)
 	var cow, done, total, current int64
 	if j := s.bg; j != nil {
-		cow, done, total = j.cowBytes, j.keysDone, j.total
+		cow, done, total = j.cowBytes.Load(), j.keysDone, j.total
 		current = int64(time.Since(j.started).Seconds())
 	}
 	field(b, "current_cow_peak", cow)

@@ -309,9 +309,9 @@ func (s *Server) runBGSave(j *snapJob, f *os.File) {
 		s.log.Warn("Background saving error: " + err.Error())
 		return
 	}
-	s.lastCOWBytes = j.cowBytes
+	s.lastCOWBytes = j.cowBytes.Load()
 	s.saved(j, true)
-	s.log.Info(fmt.Sprintf("Background saving terminated with success (%d bytes of values preserved for writes during the walk)", j.cowBytes))
+	s.log.Info(fmt.Sprintf("Background saving terminated with success (%d bytes of values preserved for writes during the walk)", j.cowBytes.Load()))
 }
 
 // misconf is the -MISCONF reply that refuses writes after a failed background save, when

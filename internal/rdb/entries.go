@@ -33,6 +33,12 @@ func (e *Entries) Add(key string, o *keyspace.Object, expireMs int64) error {
 // Len is the number of bytes buffered.
 func (e *Entries) Len() int { return e.buf.Len() }
 
+// Bytes returns the buffered bytes, valid until the next Add or Reset.
+func (e *Entries) Bytes() []byte { return e.buf.Bytes() }
+
+// Reset empties the buffer, keeping its memory for reuse.
+func (e *Entries) Reset() { e.buf.Reset() }
+
 // Take returns the buffered bytes, which become the caller's, and empties the buffer.
 func (e *Entries) Take() []byte {
 	b := e.buf.Bytes()

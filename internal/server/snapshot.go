@@ -24,7 +24,7 @@ type snapJob struct {
 	pending  []entryBuffer
 	held     [][]heldValue
 	cowBytes atomic.Int64 // bytes of preserved values serialized so far (current_cow_size)
-	err      error // a value that could not be serialized; the job fails with it
+	err      error        // a value that could not be serialized; the job fails with it
 	keysDone int64
 	total    int64
 	// dirtyAtStart is subtracted from the change counter when the save succeeds: changes made
@@ -48,7 +48,9 @@ type snapFormat struct {
 type entryBuffer interface {
 	Add(key string, o *keyspace.Object, expireMs int64) error
 	Len() int
-	Take() []byte
+	Take() []byte  // the bytes become the caller's (they outlive the lock)
+	Bytes() []byte // valid until the next Add or Reset
+	Reset()
 }
 
 func (f snapFormat) newBuffer() entryBuffer {
@@ -69,7 +71,9 @@ type aofEntries struct {
 func (e *aofEntries) Add(key string, o *keyspace.Object, exp int64) error {
 	return e.kw.Key(key, o, exp)
 }
-func (e *aofEntries) Len() int { return e.buf.Len() }
+func (e *aofEntries) Len() int      { return e.buf.Len() }
+func (e *aofEntries) Bytes() []byte { return e.buf.Bytes() }
+func (e *aofEntries) Reset()        { e.buf.Reset() }
 func (e *aofEntries) Take() []byte {
 	b := e.buf.Bytes()
 	e.buf = bytes.Buffer{}
@@ -110,20 +114,14 @@ func (s *Server) newSnapJob(asAOF bool) *snapJob {
 }
 
 // preserve keeps the value a write is about to change, for the snapshot; it runs under the
-// lock, so its cost is a stall for every client. Where copying is cheaper than serializing
-// (strings, and lists, whose copy shares the elements: 218 ms against 447 ms for 1M
-// elements), the value itself goes to the snapshot, the key continues on the copy, and the
-// walker serializes the original outside the lock, since nothing else can reach it any more.
-// Hashes, sets and zsets copy element by element, slower than serializing them (409/618 ms
-// against 270/336 ms for 1M), so they are serialized here. Structural sharing inside the
-// types would make both O(1); docs/PERFORMANCE.md has the numbers.
+// lock, so its cost is a stall for every client. A list is detached (see detach) and
+// serialized later by the walker outside the lock; the other types are serialized here,
+// which for a hash, set or zset of 1M elements is a stall of a few hundred milliseconds
+// (structural sharing inside those types would make it O(1), as it is for lists).
 func (j *snapJob) preserve(db int, key string, o *keyspace.Object, exp int64) {
 	j.keysDone++
-	if (o.Type == keyspace.TypeString || o.Type == keyspace.TypeList) && o.Cloneable() {
-		original := *o
-		c := o.Clone()
-		o.Str, o.Val = c.Str, c.Val
-		j.held[db] = append(j.held[db], heldValue{key, original, exp})
+	if h, ok := detach(key, o, exp); ok {
+		j.held[db] = append(j.held[db], h)
 		return
 	}
 	before := j.pending[db].Len()
@@ -131,6 +129,19 @@ func (j *snapJob) preserve(db int, key string, o *keyspace.Object, exp int64) {
 		j.err = err
 	}
 	j.cowBytes.Add(int64(j.pending[db].Len() - before))
+}
+
+// detach moves a list out of the keyspace for the snapshot, leaving the key a copy that
+// shares the node buffers until written: O(nodes), and nothing to serialize under the lock.
+// It reports false for the other types, whose copy costs as much as serializing them.
+func detach(key string, o *keyspace.Object, exp int64) (heldValue, bool) {
+	if o.Type != keyspace.TypeList || !o.Cloneable() {
+		return heldValue{}, false
+	}
+	original := *o
+	c := o.Clone()
+	o.Str, o.Val = c.Str, c.Val
+	return heldValue{key, original, exp}, true
 }
 
 // endWalk marks the running walk finished and wakes those waiting to start one. Called under
@@ -238,17 +249,24 @@ func (s *Server) writeSnapshot(j *snapJob, w io.Writer) error {
 				return errSnapshotAborted
 			}
 			preserved := j.pending[db].Take()
+			held := j.held[db]
+			j.held[db] = nil
 			done = j.snap.Step(db, snapshotBudget, func(key string, o *keyspace.Object, exp int64) {
+				j.keysDone++
+				// The walk, too, leaves big lists and strings to be serialized unlocked.
+				if h, ok := detach(key, o, exp); ok {
+					held = append(held, h)
+					return
+				}
 				if err := walked.Add(key, o, exp); err != nil && walkErr == nil {
 					walkErr = err
 				}
-				j.keysDone++
 			})
 			if done {
 				preserved = append(preserved, j.pending[db].Take()...)
+				held = append(held, j.held[db]...)
+				j.held[db] = nil
 			}
-			held := j.held[db]
-			j.held[db] = nil
 			err := j.err
 			s.mu.Unlock()
 			if err == nil {
@@ -268,9 +286,12 @@ func (s *Server) writeSnapshot(j *snapJob, w io.Writer) error {
 			if err := fr.entries(preserved); err != nil {
 				return err
 			}
-			if err := fr.entries(walked.Take()); err != nil {
+			// Reused: garbage made while the lock is held is what the collector charges to
+			// the lock holder as assist work, and everyone waits for the lock.
+			if err := fr.entries(walked.Bytes()); err != nil {
 				return err
 			}
+			walked.Reset()
 		}
 	}
 	return fr.close()

@@ -21,6 +21,18 @@ type node struct {
 	prev, next *node
 	buf        [][]byte
 	lo, hi     int
+	// shared marks a buf that a clone may also reference (Clone shares buffers, so copying a
+	// list costs O(nodes)); the first write to the node copies it (own).
+	shared bool
+}
+
+// own makes nd's buffer private before it is written.
+func (n *node) own() {
+	if n.shared {
+		nb := make([][]byte, len(n.buf))
+		copy(nb[n.lo:n.hi], n.buf[n.lo:n.hi])
+		n.buf, n.shared = nb, false
+	}
 }
 
 func (n *node) count() int { return n.hi - n.lo }
@@ -54,13 +66,14 @@ func (l *List) MemoryUsage() int64 {
 	return total
 }
 
-// Clone returns an independent copy (COPY). Element bytes are shared: they are immutable.
+// Clone returns an independent copy (COPY, and a snapshot taking a list a write is about to
+// change) in O(nodes): both lists share the node buffers until one of them writes to a node,
+// which then copies that node alone. Element bytes are shared for good: they are immutable.
 func (l *List) Clone() any {
 	c := &List{fill: l.fill, n: l.n, bytes: l.bytes}
 	for nd := l.head; nd != nil; nd = nd.next {
-		k := &node{buf: make([][]byte, nd.count()), hi: nd.count(), prev: c.tail}
-		copy(k.buf, nd.buf[nd.lo:nd.hi])
-		c.link(k)
+		nd.shared = true
+		c.link(&node{buf: nd.buf, lo: nd.lo, hi: nd.hi, prev: c.tail, shared: true})
 	}
 	return c
 }
@@ -117,6 +130,7 @@ func (l *List) newNodeCap() int {
 // roomFront makes a free slot before nd.lo, reporting false when nd is too full to be
 // worth reshuffling and a new node should take the element instead.
 func (l *List) roomFront(nd *node) bool {
+	nd.own()
 	if nd.lo > 0 {
 		return true
 	}
@@ -144,6 +158,7 @@ func (l *List) roomFront(nd *node) bool {
 
 // roomBack is roomFront for a slot at nd.hi.
 func (l *List) roomBack(nd *node) bool {
+	nd.own()
 	if nd.hi < len(nd.buf) {
 		return true
 	}
@@ -199,6 +214,7 @@ func (l *List) PopFront() (v []byte, ok bool) {
 	if nd == nil {
 		return nil, false
 	}
+	nd.own()
 	v = nd.buf[nd.lo]
 	nd.buf[nd.lo] = nil
 	nd.lo++
@@ -212,6 +228,7 @@ func (l *List) PopBack() (v []byte, ok bool) {
 	if nd == nil {
 		return nil, false
 	}
+	nd.own()
 	nd.hi--
 	v = nd.buf[nd.hi]
 	nd.buf[nd.hi] = nil
@@ -262,6 +279,7 @@ func (l *List) Set(i int, v []byte) bool {
 		return false
 	}
 	nd, s := l.locate(i)
+	nd.own()
 	l.bytes += int64(len(v) - len(nd.buf[s]))
 	nd.buf[s] = v
 	return true
@@ -278,6 +296,7 @@ func (l *List) Insert(i int, v []byte) {
 		return
 	}
 	nd, s := l.locate(i)
+	nd.own()
 	off := s - nd.lo
 	if nd.count() >= l.fill {
 		half := nd.count() / 2
@@ -320,6 +339,7 @@ func (l *List) TrimFront(k int) {
 		for _, v := range nd.buf[nd.lo : nd.lo+m] {
 			l.bytes -= int64(len(v))
 		}
+		nd.own()
 		clear(nd.buf[nd.lo : nd.lo+m])
 		nd.lo += m
 		l.n -= m
@@ -338,6 +358,7 @@ func (l *List) TrimBack(k int) {
 		for _, v := range nd.buf[nd.hi-m : nd.hi] {
 			l.bytes -= int64(len(v))
 		}
+		nd.own()
 		clear(nd.buf[nd.hi-m : nd.hi])
 		nd.hi -= m
 		l.n -= m
@@ -356,6 +377,7 @@ func (l *List) Remove(v []byte, limit int, fromTail bool) int {
 	if !fromTail {
 		for nd := l.head; nd != nil && more(); {
 			next := nd.next
+			nd.own()
 			w := nd.lo
 			for r := nd.lo; r < nd.hi; r++ {
 				e := nd.buf[r]
@@ -379,6 +401,7 @@ func (l *List) Remove(v []byte, limit int, fromTail bool) int {
 	}
 	for nd := l.tail; nd != nil && more(); {
 		prev := nd.prev
+		nd.own()
 		w := nd.hi
 		for r := nd.hi - 1; r >= nd.lo; r-- {
 			e := nd.buf[r]
@@ -418,6 +441,7 @@ func (l *List) compact(a, b *node) {
 
 // merge moves the elements of b (the node after a) to the end of a and drops b.
 func (l *List) merge(a, b *node) {
+	a.own()
 	c := b.count()
 	if len(a.buf)-a.hi < c {
 		nb := make([][]byte, l.fill)

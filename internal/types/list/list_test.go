@@ -3,6 +3,7 @@ package list
 import (
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 )
@@ -154,6 +155,10 @@ func TestCloneIsIndependent(t *testing.T) {
 	c.Set(0, []byte("A"))
 	check(t, l, []string{"a", "b", "c"})
 	check(t, c, []string{"A", "b", "c", "d"})
+	l.PopBack()
+	l.Insert(1, []byte("x"))
+	check(t, l, []string{"a", "x", "b"})
+	check(t, c, []string{"A", "b", "c", "d"})
 	if l.Encoding() != "quicklist" || l.MemoryUsage() <= 3 {
 		t.Fatalf("encoding %q usage %d", l.Encoding(), l.MemoryUsage())
 	}
@@ -197,6 +202,10 @@ func FuzzList(f *testing.F) {
 		}
 		l := withFill(int(ops[0]%6) + 2)
 		var model [][]byte
+		// other is a clone being checked for independence: it is left alone (a snapshot's
+		// copy) or swapped in and changed too (COPY), while they share node buffers.
+		var other *List
+		var otherModel [][]byte
 		for i := 1; i+1 < len(ops); i += 2 {
 			op, arg := ops[i], int(ops[i+1])
 			v := []byte{byte(arg % 4)} // few distinct values so Remove finds matches
@@ -251,8 +260,12 @@ func FuzzList(f *testing.F) {
 					t.Fatalf("Remove %d want %d", got, want)
 				}
 			case 11:
-				if arg%len(ops) == 0 {
-					l = l.Clone().(*List)
+				switch {
+				case arg%5 == 0:
+					other, otherModel = l.Clone().(*List), slices.Clone(model)
+				case arg%5 == 1 && other != nil:
+					l, other = other, l
+					model, otherModel = otherModel, model
 				}
 				i := arg % (len(model) + 1)
 				it := l.IterAt(i, arg&1 != 0)
@@ -275,12 +288,19 @@ func FuzzList(f *testing.F) {
 				}
 			}
 		}
-		want := make([]string, len(model))
-		for i, v := range model {
-			want[i] = string(v)
+		check(t, l, strings(model))
+		if other != nil {
+			check(t, other, strings(otherModel))
 		}
-		check(t, l, want)
 	})
+}
+
+func strings(model [][]byte) []string {
+	out := make([]string, len(model))
+	for i, v := range model {
+		out[i] = string(v)
+	}
+	return out
 }
 
 func naiveRemove(model *[][]byte, v []byte, limit int, fromTail bool) int {
@@ -323,5 +343,73 @@ func BenchmarkListPushPop(b *testing.B) {
 		l.PopFront()
 		l.PushFront(v)
 		l.PopBack()
+	}
+}
+
+// TestClonesStayIndependent: a clone shares node buffers with its source until one of them
+// writes; random operations on both (as COPY allows) or on one while the other is only read
+// (a snapshot) must never show one list's change in the other.
+func TestClonesStayIndependent(t *testing.T) {
+	for seed := uint64(0); seed < 300; seed++ {
+		r := rand.New(rand.NewPCG(seed, 3))
+		a := withFill(2 + r.IntN(5))
+		var ma [][]byte
+		for i := r.IntN(40); i > 0; i-- {
+			v := []byte(fmt.Sprint(i))
+			a.PushBack(v)
+			ma = append(ma, v)
+		}
+		b, mb := a.Clone().(*List), slices.Clone(ma)
+		frozen := seed%2 == 0
+		for step := 0; step < 60; step++ {
+			l, m := a, &ma
+			if !frozen && r.IntN(2) == 0 {
+				l, m = b, &mb
+			}
+			randomOp(r, l, m)
+			check(t, a, strings(ma))
+			check(t, b, strings(mb))
+		}
+	}
+}
+
+func randomOp(r *rand.Rand, l *List, m *[][]byte) {
+	v := []byte(fmt.Sprint("n", r.IntN(4)))
+	n := len(*m)
+	switch r.IntN(9) {
+	case 0:
+		l.PushFront(v)
+		*m = append([][]byte{v}, *m...)
+	case 1:
+		l.PushBack(v)
+		*m = append(*m, v)
+	case 2:
+		if _, ok := l.PopFront(); ok {
+			*m = (*m)[1:]
+		}
+	case 3:
+		if _, ok := l.PopBack(); ok {
+			*m = (*m)[:n-1]
+		}
+	case 4:
+		if i := r.IntN(n + 1); l.Set(i, v) {
+			(*m)[i] = v
+		}
+	case 5:
+		i := r.IntN(n + 1)
+		l.Insert(i, v)
+		*m = slices.Insert(*m, i, v)
+	case 6:
+		k := r.IntN(n + 2)
+		l.TrimFront(k)
+		*m = (*m)[min(k, n):]
+	case 7:
+		k := r.IntN(n + 2)
+		l.TrimBack(k)
+		*m = (*m)[:n-min(k, n)]
+	case 8:
+		limit, fromTail := r.IntN(3), r.IntN(2) == 0
+		l.Remove(v, limit, fromTail)
+		naiveRemove(m, v, limit, fromTail)
 	}
 }

@@ -18,7 +18,7 @@ func TestSplit(t *testing.T) {
 		{`"\x41\n\t\\\"" 'it\'s'`, []string{"A\n\t\\\"", "it's"}, false},
 		{`"\xZZ"`, []string{"xZZ"}, false},
 		{"a\vb", []string{"a\vb"}, false}, // \v separates words only between them, as in Redis
-		{"a\x00b", []string{"a"}, false},   // a NUL ends the C string
+		{"a\x00b", []string{"a"}, false},  // a NUL ends the C string
 		{`"unterminated`, nil, true},
 		{`'unterminated`, nil, true},
 		{`"closed"x`, nil, true},

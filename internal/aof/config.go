@@ -31,6 +31,8 @@ type Config struct {
 	Timestamps  bool // aof-timestamp-enabled: "#TS:<unix>" annotations
 	// IncrementalFsync (aof-rewrite-incremental-fsync) fsyncs a rewrite's new base every 4 MB.
 	IncrementalFsync bool
+	// NoFsyncOnRewrite (no-appendfsync-on-rewrite) suspends fsyncs while a rewrite runs.
+	NoFsyncOnRewrite bool
 	Fsync            string // always | everysec | no (default everysec); see Log.SetFsync
 	FS               FS     // default OS
 	// Log receives the server log lines; level is "notice" or "warning".

@@ -76,10 +76,11 @@ type Log struct {
 	rewrites        int64
 	rewriteFailures int64
 
-	closed   bool // Close has begun: no new leaders
-	finished bool // Close has written what it could
-	stop     chan struct{}
-	loopDone chan struct{}
+	closed           bool // Close has begun: no new leaders
+	finished         bool // Close has written what it could
+	noFsyncOnRewrite bool // no-appendfsync-on-rewrite
+	stop             chan struct{}
+	loopDone         chan struct{}
 }
 
 // Stats are the INFO persistence fields of the log.
@@ -357,7 +358,7 @@ func gcHistory(c *Config, m *Manifest) (*Manifest, error) {
 
 func newLog(c *Config, m *Manifest, f File) *Log {
 	l := &Log{
-		c: *c, policy: c.Fsync, manifest: m, file: f,
+		c: *c, policy: c.Fsync, manifest: m, file: f, noFsyncOnRewrite: c.NoFsyncOnRewrite,
 		selectedDB: -1, syncDone: make(chan struct{}),
 		lastRewriteTime: -1, lastRewriteOK: true,
 		stop: make(chan struct{}), loopDone: make(chan struct{}),
@@ -442,14 +443,29 @@ func (l *Log) Commit(seq uint64) error {
 				l.waitFsync(ch, wait)
 				continue
 			}
-			l.flush(l.policy == FsyncAlways)
+			l.flush(l.fsyncs(FsyncAlways))
 		}
 	}
 	return nil
 }
 
 func (l *Log) covered(seq uint64) bool {
-	return l.written >= seq && (l.policy != FsyncAlways || l.synced >= seq)
+	return l.written >= seq && (!l.fsyncs(FsyncAlways) || l.synced >= seq)
+}
+
+// fsyncs reports whether the policy is p and fsyncs are not suspended by
+// no-appendfsync-on-rewrite while a rewrite runs (Redis's trade of durability for latency:
+// the rewrite's disk traffic would make each fsync slow).
+func (l *Log) fsyncs(p string) bool {
+	return l.policy == p && !(l.noFsyncOnRewrite && l.rewrite != nil)
+}
+
+// SetNoFsyncOnRewrite applies no-appendfsync-on-rewrite.
+func (l *Log) SetNoFsyncOnRewrite(on bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.noFsyncOnRewrite = on
+	l.cond.Broadcast()
 }
 
 // postpone decides whether a write under everysec should wait for the running fsync, which
@@ -638,7 +654,7 @@ func (l *Log) cron() {
 	}
 	// Under always the committers fsync themselves, but after a failed fsync nobody may
 	// commit (writes are refused), so the retry that clears the error happens here.
-	syncCur := l.policy == FsyncEverySec && (l.synced < l.written || l.syncErr != nil) ||
+	syncCur := l.fsyncs(FsyncEverySec) && (l.synced < l.written || l.syncErr != nil) ||
 		l.policy == FsyncAlways && l.syncErr != nil && !l.flushing
 	if syncCur || len(l.retired) > 0 {
 		l.backgroundSync(syncCur)

@@ -349,3 +349,31 @@ func TestRewriteFailures(t *testing.T) {
 		}
 	})
 }
+
+// TestNoFsyncOnRewrite: with no-appendfsync-on-rewrite, commits under always skip the fsync
+// while a rewrite runs (Redis's documented trade), and fsync again once it ends; without the
+// option every commit fsyncs.
+func TestNoFsyncOnRewrite(t *testing.T) {
+	for _, skip := range []bool{false, true} {
+		fsys := newMemFS()
+		cfg := testConfig(fsys, nil)
+		cfg.Fsync, cfg.NoFsyncOnRewrite = FsyncAlways, skip
+		l := mustCreate(t, cfg, cmd("SET", "base", "1"))
+		rw, err := l.BeginRewrite()
+		if err != nil {
+			t.Fatal(err)
+		}
+		incr := dir + "/appendonly.aof.2.incr.aof"
+		before := fsys.syncCount(incr)
+		appendCommit(t, l, 0, "SET", "during", "1")
+		if got := fsys.syncCount(incr) - before; skip != (got == 0) {
+			t.Fatalf("skip=%v: %d fsyncs for a commit during the rewrite", skip, got)
+		}
+		rw.Abort()
+		appendCommit(t, l, 0, "SET", "after", "1")
+		if fsys.syncedLen(incr) != len(fsys.content(incr)) {
+			t.Fatalf("skip=%v: the commit after the rewrite did not fsync everything", skip)
+		}
+		l.Close()
+	}
+}

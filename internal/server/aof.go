@@ -17,7 +17,7 @@ func init() {
 	config.MarkImplemented("appendonly", "appendfsync", "appendfilename", "appenddirname",
 		"aof-use-rdb-preamble", "aof-timestamp-enabled", "aof-load-truncated",
 		"auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "aof-rewrite-incremental-fsync",
-		"rdbcompression", "rdbchecksum", "stop-writes-on-bgsave-error", "rdb-save-incremental-fsync",
+		"no-appendfsync-on-rewrite", "rdbcompression", "rdbchecksum", "stop-writes-on-bgsave-error", "rdb-save-incremental-fsync",
 		"sanitize-dump-payload", "rdb-del-sync-files")
 }
 
@@ -32,6 +32,7 @@ func (s *Server) aofConfig() aof.Config {
 		Fsync:            s.cfg.String("appendfsync"),
 		FS:               s.aofFS,
 		IncrementalFsync: s.cfg.Bool("aof-rewrite-incremental-fsync"),
+		NoFsyncOnRewrite: s.cfg.Bool("no-appendfsync-on-rewrite"),
 		Log: func(level, msg string) {
 			if level == "warning" {
 				s.log.Warn(msg)

@@ -156,6 +156,10 @@ func New(cfg *config.Config, log *slog.Logger, version string) (*Server, error) 
 			if s.aof != nil {
 				s.aof.SetFsync(cfg.String("appendfsync"))
 			}
+		case "no-appendfsync-on-rewrite":
+			if s.aof != nil {
+				s.aof.SetNoFsyncOnRewrite(cfg.Bool("no-appendfsync-on-rewrite"))
+			}
 		case "acl-pubsub-default":
 			s.users.SetPubsubDefault(cfg.String("acl-pubsub-default") == "allchannels")
 		}

@@ -81,17 +81,26 @@ type Engine struct {
 	mu      sync.Mutex
 	scripts map[string]*Script
 
-	template *lua.LTable            // pristine globals (values shared; libraries behind per-run tables)
-	libMT    map[string]*lua.LTable // per library: the metatable of its per-run table
-	strMT    *lua.LTable
+	// The environments are built once. Scripts see every library through a read-only view
+	// (an empty table reading through to it); no write reaches a view or a globals table:
+	// assignments fail through __newindex, and the builtins that write raw (rawset,
+	// table.insert/remove/sort) refuse read-only tables. So nothing a script does can be seen
+	// by the next one, and a run allocates no environment.
+	template    *lua.LTable // the libraries and base functions
+	strMT       *lua.LTable // the metatable of strings, cleaned before each run
+	strView     *lua.LTable // the string library's view, strMT's __index
+	readonly    *lua.LFunction
+	evalGlobals *lua.LTable // builtins, plus KEYS and ARGV set per run
+	evalEnv     *lua.LTable // EVAL's _G: a read-only proxy of evalGlobals
 
-	// Function libraries: their code runs once at FUNCTION LOAD in fenv, whose reads go to
-	// the load-time API (only redis.register_function, redis.log and the version fields)
-	// while loading and to the run's globals while a function runs.
+	// Function libraries: their code runs once at FUNCTION LOAD in funcEnv, a proxy reading
+	// the load-time globals (only redis, with register_function, log and the version fields)
+	// while a library loads and the function globals (EVAL's without KEYS and ARGV) otherwise.
 	funcs       registry
-	fenv        *lua.LTable
-	loadRedis   *lua.LTable
-	loadRedisMT *lua.LTable
+	funcEnvMT   *lua.LTable
+	funcEnv     *lua.LTable
+	funcGlobals *lua.LTable
+	loadGlobals *lua.LTable
 	loading     *Library
 
 	// per-run state
@@ -101,10 +110,6 @@ type Engine struct {
 	chunk    string
 	runName  string // SHA or function name, for error messages
 	lastLine int
-	real     *lua.LTable
-	strIndex *lua.LFunction
-	readonly *lua.LFunction // __newindex of the tables scripts may not modify
-	gMT      *lua.LTable
 
 	cancelMu sync.Mutex
 	cancel   context.CancelFunc // set while a script runs
@@ -129,7 +134,7 @@ func New() *Engine {
 		RegistryMaxSize:  1 << 20,
 		RegistryGrowStep: 1 << 16,
 	})
-	e := &Engine{L: L, scripts: map[string]*Script{}, libMT: map[string]*lua.LTable{}, funcs: newRegistry()}
+	e := &Engine{L: L, scripts: map[string]*Script{}, funcs: newRegistry()}
 	e.readonly = L.NewFunction(func(L *lua.LState) int {
 		L.RaiseError("Attempt to modify a readonly table")
 		return 0
@@ -154,47 +159,54 @@ func New() *Engine {
 	g.RawSetString("struct", structLib(L))
 	g.RawSetString("_G", lua.LNil)
 	e.template = g
-	g.ForEach(func(k, v lua.LValue) {
-		if t, ok := v.(*lua.LTable); ok {
-			// Each run sees a library through an empty table whose reads fall through to the
-			// shared one; writes fail as in Redis, and the few that bypass metamethods
-			// (rawset, table.insert) land in the run's own table. __metatable hides the
-			// shared table from getmetatable/setmetatable. Copying every library on each run
-			// was a quarter of EVAL's cost.
-			e.libMT[k.String()] = e.readThrough(t)
-		}
-	})
-	// gopher-lua uses the string library table itself as the string metatable; give strings a
-	// separate metatable that is re-pointed at each run's copy of the string table.
+	// gopher-lua uses the string library table itself as the string metatable; strings get a
+	// separate metatable, whose methods are read through the string library's view.
 	str := g.RawGetString("string").(*lua.LTable)
 	str.RawSetString("__index", lua.LNil)
 	e.strMT = L.NewTable()
 	L.SetMetatable(lua.LString(""), e.strMT)
 
-	e.gMT = L.NewTable()
-	e.gMT.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-		v, ok := e.global(L.CheckTable(1), L.CheckAny(2))
-		if !ok {
-			L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.CheckAny(2).String())
+	views := map[string]*lua.LTable{}
+	g.ForEach(func(k, v lua.LValue) {
+		if t, ok := v.(*lua.LTable); ok {
+			views[k.String()] = e.readOnlyView(t)
 		}
-		L.Push(v)
-		return 1
-	}))
-	e.strIndex = L.NewFunction(func(L *lua.LState) int {
-		st, ok := e.real.RawGetString("string").(*lua.LTable)
-		if !ok {
-			v, _ := e.global(e.real, lua.LString("string"))
-			st, _ = v.(*lua.LTable)
-		}
-		if st == nil {
-			L.Push(lua.LNil)
-			return 1
-		}
-		L.Push(L.GetField(st, L.CheckString(2)))
-		return 1
 	})
+	e.strView = views["string"]
+	e.strMT.RawSetString("__index", e.strView)
+	e.evalGlobals, e.evalEnv = e.globals(views)
+	e.funcGlobals, e.funcEnv = e.globals(views)
 	e.initFunctionEnv()
 	return e
+}
+
+// globals builds a globals table holding every builtin (libraries as their views) and its
+// read-only proxy, which is _G and a script's environment. Reading a missing name fails.
+func (e *Engine) globals(views map[string]*lua.LTable) (globals, proxy *lua.LTable) {
+	L := e.L
+	globals = L.NewTable()
+	e.template.ForEach(func(k, v lua.LValue) {
+		if _, ok := v.(*lua.LTable); ok {
+			v = views[k.String()]
+		}
+		globals.RawSetH(k, v)
+	})
+	L.SetMetatable(globals, e.missingGlobalMT())
+	proxy = e.readOnlyView(globals)
+	// getmetatable(_G) is a table in Redis; an empty read-only one keeps globals out of reach.
+	proxy.Metatable.(*lua.LTable).RawSetString("__metatable", e.readOnlyView(L.NewTable()))
+	globals.RawSetString("_G", proxy)
+	return globals, proxy
+}
+
+// missingGlobalMT makes reading a name absent from a table fail as Redis's globals do.
+func (e *Engine) missingGlobalMT() *lua.LTable {
+	mt := e.L.NewTable()
+	mt.RawSetString("__index", e.L.NewFunction(func(L *lua.LState) int {
+		L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.CheckAny(2).String())
+		return 0
+	}))
+	return mt
 }
 
 // overrideBuiltins replaces the base and library functions whose gopher-lua versions differ
@@ -218,10 +230,8 @@ func (e *Engine) overrideBuiltins(g *lua.LTable) {
 	g.RawSetString("gcinfo", L.NewFunction(func(L *lua.LState) int { L.Push(lua.LNumber(0)); return 1 }))
 	g.RawSetString("rawset", L.NewFunction(func(L *lua.LState) int {
 		t := L.CheckTable(1)
-		if mt, ok := L.GetMetatable(t).(*lua.LTable); ok && mt.RawGetString("__newindex") == e.readonly {
-			// Raised from C in Redis: no position in the message.
-			e.lastLine = currentLine(L)
-			L.Error(lua.LString("Attempt to modify a readonly table"), 0)
+		if e.isReadOnly(t) {
+			e.raiseReadOnly(L)
 		}
 		L.RawSet(t, L.CheckAny(2), L.CheckAny(3))
 		L.SetTop(1)
@@ -248,49 +258,78 @@ func (e *Engine) overrideBuiltins(g *lua.LTable) {
 		t.RawSetString("foreach", L.NewFunction(tableForeach))
 		t.RawSetString("foreachi", L.NewFunction(tableForeachi))
 		t.RawSetString("concat", L.NewFunction(tableConcat))
+		for _, name := range []string{"insert", "remove", "sort"} {
+			t.RawSetString(name, e.refuseReadOnly(t.RawGetString(name)))
+		}
 	}
 }
 
-// readThrough returns the metatable of a read-only view of t: reads fall through to t,
-// writes fail with Redis's error, and the metatable itself is hidden.
-func (e *Engine) readThrough(t *lua.LTable) *lua.LTable {
+// readOnlyView returns an empty table whose reads fall through to t and whose writes fail
+// with Redis's error; getmetatable on it returns false, so t stays out of reach.
+func (e *Engine) readOnlyView(t *lua.LTable) *lua.LTable {
 	mt := e.L.NewTable()
 	mt.RawSetString("__index", t)
 	mt.RawSetString("__newindex", e.readonly)
 	mt.RawSetString("__metatable", lua.LFalse)
-	return mt
+	view := e.L.NewTable()
+	e.L.SetMetatable(view, mt)
+	return view
+}
+
+// isReadOnly reports a view or proxy made by readOnlyView.
+func (e *Engine) isReadOnly(t *lua.LTable) bool {
+	mt, ok := t.Metatable.(*lua.LTable) // the real one: getmetatable sees __metatable
+	return ok && mt.RawGetString("__newindex") == e.readonly
+}
+
+// refuseReadOnly wraps a builtin that writes raw into its first argument, a table, so that
+// it fails on read-only tables as in Redis.
+func (e *Engine) refuseReadOnly(orig lua.LValue) *lua.LFunction {
+	fn := orig.(*lua.LFunction)
+	return e.L.NewFunction(func(L *lua.LState) int {
+		if t, ok := L.Get(1).(*lua.LTable); ok && e.isReadOnly(t) {
+			e.raiseReadOnly(L)
+		}
+		top := L.GetTop()
+		L.Insert(fn, 1)
+		L.Call(top, lua.MultRet)
+		return L.GetTop()
+	})
+}
+
+// raiseReadOnly fails as a write to a read-only table does in Redis's C code: without a
+// position in the message.
+func (e *Engine) raiseReadOnly(L *lua.LState) {
+	e.lastLine = currentLine(L)
+	L.Error(lua.LString("Attempt to modify a readonly table"), 0)
 }
 
 // Close releases the Lua state.
 func (e *Engine) Close() { e.L.Close() }
 
-// newEnv builds the per-run global environment: a fresh table behind a read-only proxy,
-// holding KEYS and ARGV for EVAL (withKeys). Builtins are pulled in lazily from the template
-// on first access, so a run only pays for what it touches and cannot alter the template.
-func (e *Engine) newEnv(keys, argv [][]byte, withKeys bool) *lua.LTable {
-	L := e.L
-	real := L.CreateTable(0, 8)
-	if withKeys {
-		real.RawSetString("KEYS", stringArray(L, keys))
-		real.RawSetString("ARGV", stringArray(L, argv))
+// prepareEval sets KEYS and ARGV for an EVAL run.
+func (e *Engine) prepareEval(keys, argv [][]byte) {
+	e.evalGlobals.RawSetString("KEYS", stringArray(e.L, keys))
+	e.evalGlobals.RawSetString("ARGV", stringArray(e.L, argv))
+	e.cleanStringMetatable()
+}
+
+// cleanStringMetatable undoes what a previous script did to the metatable all strings share
+// (getmetatable(”) reaches it).
+func (e *Engine) cleanStringMetatable() {
+	clean := true
+	e.strMT.ForEach(func(k, v lua.LValue) {
+		clean = clean && k == lua.LString("__index") && v == e.strView
+	})
+	if clean {
+		return
 	}
-	L.SetMetatable(real, e.gMT)
-	proxy := L.NewTable()
-	mt := L.CreateTable(0, 2)
-	mt.RawSetString("__index", real)
-	mt.RawSetString("__newindex", e.readonly)
-	L.SetMetatable(proxy, mt)
-	real.RawSetString("_G", proxy)
-	e.real = real
-	// the string metatable is shared by every string: drop anything a previous script stored
-	// in it and point __index at this run's string table.
 	var ks []lua.LValue
 	e.strMT.ForEach(func(k, _ lua.LValue) { ks = append(ks, k) })
 	for _, k := range ks {
 		e.strMT.RawSetH(k, lua.LNil)
 	}
-	e.strMT.RawSetString("__index", e.strIndex)
-	return proxy
+	e.strMT.RawSetString("__index", e.strView)
 }
 
 // stringArray converts arguments to a Lua array of strings (KEYS, ARGV, a function's keys
@@ -303,23 +342,6 @@ func stringArray(L *lua.LState, items [][]byte) *lua.LTable {
 	return t
 }
 
-// global resolves a global missing from the run's table: builtins are cached into it, library
-// tables get a fresh per-run table reading through to them. ok=false means the name does not
-// exist.
-func (e *Engine) global(real *lua.LTable, k lua.LValue) (lua.LValue, bool) {
-	v := e.template.RawGet(k)
-	if v == lua.LNil {
-		return v, false
-	}
-	if _, ok := v.(*lua.LTable); ok {
-		c := e.L.NewTable()
-		e.L.SetMetatable(c, e.libMT[k.String()])
-		v = c
-	}
-	real.RawSetH(k, v)
-	return v, true
-}
-
 // compileChunk compiles Lua source; the error is Redis's "<chunk>:<line>: <message>".
 func compileChunk(body, chunk string) (*lua.FunctionProto, string) {
 	ast, err := parse.Parse(strings.NewReader(body), chunk)
@@ -330,6 +352,9 @@ func compileChunk(body, chunk string) (*lua.FunctionProto, string) {
 	if err != nil {
 		return nil, compileErrText(err, body, chunk)
 	}
+	// gopher-lua builds the Lua 5.0 "arg" table for a vararg main chunk on every call
+	// although no name reaches it there (Lua 5.1 does not build it): half of EVAL's garbage.
+	p.IsVarArg &^= lua.VarArgNeedsArg
 	return p, ""
 }
 
@@ -400,9 +425,9 @@ func (e *Engine) Kill() {
 
 // RunScript executes an EVAL script with KEYS/ARGV and writes its reply (or error) to w.
 func (e *Engine) RunScript(sc *Script, r Run, w *resp.Writer) {
-	env := e.newEnv(r.Keys, r.Args, true)
+	e.prepareEval(r.Keys, r.Args)
 	fn := e.L.NewFunctionFromProto(sc.proto)
-	fn.Env = env
+	fn.Env = e.evalEnv
 	e.execute(fn, nil, scriptChunk, sc.SHA, r, w)
 }
 

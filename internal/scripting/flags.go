@@ -3,7 +3,7 @@ package scripting
 import (
 	"strings"
 
-	"github.com/redoubt/redoubt/internal/config"
+	"github.com/redoubt/redoubt/internal/sdsargs"
 )
 
 // Flags are what a script declares about itself: EVAL scripts in their "#!lua flags=..."
@@ -76,7 +76,7 @@ func parseShebang(body string) (flags Flags, hasShebang bool, lineLen int, errTe
 	if !ok {
 		return 0, false, 0, "ERR Invalid script shebang"
 	}
-	parts, err := config.SplitArgs(line)
+	parts, err := sdsargs.Split(line)
 	if err != nil || len(parts) == 0 {
 		return 0, false, 0, "ERR Invalid engine in script shebang"
 	}
@@ -126,7 +126,7 @@ func parseLibraryMeta(code string) (libraryMeta, string) {
 	if !ok {
 		return libraryMeta{}, "ERR Invalid library metadata"
 	}
-	parts, err := config.SplitArgs(line)
+	parts, err := sdsargs.Split(line)
 	if err != nil || len(parts) == 0 {
 		return libraryMeta{}, "ERR Invalid library metadata"
 	}

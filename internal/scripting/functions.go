@@ -75,51 +75,32 @@ func (r *registry) collision(lib *Library) string {
 	return ""
 }
 
-// initFunctionEnv builds the environment library code runs in, and the load-time redis table.
+// initFunctionEnv builds the load-time globals library code sees while it loads.
 func (e *Engine) initFunctionEnv() {
 	L := e.L
 	full := e.template.RawGetString("redis").(*lua.LTable)
-	e.loadRedis = L.NewTable()
-	e.loadRedis.RawSetString("register_function", L.NewFunction(e.registerFunction))
+	loadRedis := L.NewTable()
+	loadRedis.RawSetString("register_function", L.NewFunction(e.registerFunction))
 	for _, k := range []string{"log", "LOG_DEBUG", "LOG_VERBOSE", "LOG_NOTICE", "LOG_WARNING", "REDIS_VERSION", "REDIS_VERSION_NUM"} {
-		e.loadRedis.RawSetString(k, full.RawGetString(k))
+		loadRedis.RawSetString(k, full.RawGetString(k))
 	}
 	// Reading a missing field of the load-time redis table fails like a missing global.
-	e.loadRedisMT = e.readThrough(e.loadRedis)
-	e.loadRedisMT.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-		v := e.loadRedis.RawGet(L.CheckAny(2))
-		if v == lua.LNil {
-			L.RaiseError("Script attempted to access nonexistent global variable '%s'", L.CheckAny(2).String())
-		}
-		L.Push(v)
-		return 1
-	}))
-	e.fenv = L.NewTable()
-	mt := L.NewTable()
-	mt.RawSetString("__index", L.NewFunction(func(L *lua.LState) int {
-		L.Push(e.functionGlobal(L, L.CheckAny(2)))
-		return 1
-	}))
-	mt.RawSetString("__newindex", e.readonly)
-	L.SetMetatable(e.fenv, mt)
+	L.SetMetatable(loadRedis, e.missingGlobalMT())
+	e.loadGlobals = L.NewTable()
+	e.loadGlobals.RawSetString("redis", e.readOnlyView(loadRedis))
+	L.SetMetatable(e.loadGlobals, e.missingGlobalMT())
+
+	e.funcEnvMT = e.funcEnv.Metatable.(*lua.LTable)
 }
 
-// functionGlobal resolves a global read by library code. While a library loads, only redis
-// (with the load-time API) exists; while a function runs, the globals are those of an EVAL
-// run without KEYS and ARGV.
-func (e *Engine) functionGlobal(L *lua.LState, k lua.LValue) lua.LValue {
-	if e.loading == nil {
-		return L.GetTable(e.real, k)
+// setFunctionGlobals points the library code's environment at the load-time globals or at
+// the function globals.
+func (e *Engine) setFunctionGlobals(loading bool) {
+	g := e.funcGlobals
+	if loading {
+		g = e.loadGlobals
 	}
-	if s, ok := k.(lua.LString); ok && s == "redis" {
-		// A fresh view per load: code that keeps it and writes to it with rawset at run
-		// time only alters its own library's copy.
-		view := L.NewTable()
-		L.SetMetatable(view, e.loadRedisMT)
-		return view
-	}
-	L.RaiseError("Script attempted to access nonexistent global variable '%s'", k.String())
-	return lua.LNil
+	e.funcEnvMT.RawSetString("__index", g)
 }
 
 // registerFunction is redis.register_function: (name, callback) or a table of named
@@ -315,16 +296,18 @@ func (e *Engine) runLibrary(name, code, body string) (*Library, string) {
 	}
 	L := e.L
 	fn := L.NewFunctionFromProto(p)
-	fn.Env = e.fenv
+	fn.Env = e.funcEnv
 	lib := &Library{Name: name, Code: code}
-	e.newEnv(nil, nil, false) // string methods read the string library through it
+	e.cleanStringMetatable()
 	e.loading, e.chunk = lib, functionChunk
+	e.setFunctionGlobals(true)
 	ctx, cancel := context.WithTimeout(context.Background(), loadTimeout)
 	L.SetContext(ctx)
 	L.Push(fn)
 	err := L.PCall(0, 0, nil)
 	L.RemoveContext()
 	cancel()
+	e.setFunctionGlobals(false)
 	e.loading = nil
 	L.SetTop(0)
 	if err == nil {
@@ -439,7 +422,7 @@ func (e *Engine) join(src registry, replace bool) string {
 
 // CallFunction runs f with its keys and arguments (FCALL) and writes its reply to w.
 func (e *Engine) CallFunction(f *Function, r Run, w *resp.Writer) {
-	e.newEnv(nil, nil, false)
+	e.cleanStringMetatable()
 	args := []lua.LValue{stringArray(e.L, r.Keys), stringArray(e.L, r.Args)}
 	e.execute(f.fn, args, functionChunk, f.Name, r, w)
 }

@@ -1,6 +1,7 @@
 package scripting
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -76,6 +77,16 @@ func TestNoStateLeak(t *testing.T) {
 		"setmetatable(redis, {__index = {call = function() return 'pwned' end}})",
 		"getmetatable(string).__index.rep = function() return 'pwned' end",
 		"rawset(getmetatable(cjson) or {}, '__index', {})",
+		// the library views and globals are shared by every run: the builtins that write raw
+		// must refuse them
+		"rawset(string, 'rep', function() return 'pwned' end)",
+		"rawset(redis, 'call', function() return 'pwned' end)",
+		"table.insert(bit, 1)",
+		"table.insert(_G, 'evil')",
+		"table.remove(cjson)",
+		"table.sort(redis)",
+		"getmetatable(_G).__index = {}",
+		"KEYS = nil",
 	}
 	for _, a := range attacks {
 		run(e, a)
@@ -199,5 +210,47 @@ func TestDeepRecursionVariants(t *testing.T) {
 		if r := run(e, "return 1"); r != ":1\r\n" {
 			t.Fatalf("after %q engine broken: %q", s, r)
 		}
+	}
+}
+
+// Functions share one environment across calls and libraries: nothing one function does may
+// reach another, or the same one later, except its own library's local state.
+func TestFunctionIsolation(t *testing.T) {
+	e := New()
+	ok := func(args [][]byte, proto int, pcall bool) []byte { return []byte("+OK\r\n") }
+	call := func(name string) string {
+		w := &resp.Writer{Proto: 2}
+		e.CallFunction(e.LookupFunction(name), Run{Call: ok}, w)
+		return string(w.Buf)
+	}
+	attacks := []string{
+		"rawset(_G, 'evil', 1)", "evil = 1", "string.rep = nil", "rawset(string, 'rep', nil)",
+		"table.insert(redis, 1)", "getmetatable('').__index = {rep = function() return 'pwned' end}",
+		"redis.call = nil", "getmetatable(_G).__index = {}",
+	}
+	var code strings.Builder
+	code.WriteString("#!lua name=attacker\nlocal reg = redis\n")
+	for i, a := range attacks {
+		code.WriteString("redis.register_function('a" + strconv.Itoa(i) + "', function() " + a + " end)\n")
+	}
+	code.WriteString("redis.register_function('late', function() rawset(reg, 'x', 1) return reg.register_function('z', function() end) end)\n")
+	if _, errText := e.LoadLibrary(code.String(), false); errText != "" {
+		t.Fatal(errText)
+	}
+	if _, errText := e.LoadLibrary("#!lua name=victim\nredis.register_function('check', function() return {type(rawget(_G, 'evil')), ('a'):rep(2), string.rep('b', 2), redis.call('ping').ok, tostring(pcall(function() return evil end))} end)", false); errText != "" {
+		t.Fatal(errText)
+	}
+	for i := range attacks {
+		call("a" + strconv.Itoa(i))
+		if got, want := call("check"), "*5\r\n$3\r\nnil\r\n$2\r\naa\r\n$2\r\nbb\r\n$2\r\nOK\r\n$5\r\nfalse\r\n"; got != want {
+			t.Errorf("after %q: check = %q", attacks[i], got)
+		}
+	}
+	if got := call("late"); !strings.Contains(got, "Attempt to modify a readonly table") {
+		t.Errorf("writing to the load-time redis table at run time: %q", got)
+	}
+	// A library loaded after the attacks sees a pristine load-time API.
+	if _, errText := e.LoadLibrary("#!lua name=later\nlocal x = redis.x\nredis.register_function('f', function() end)", false); !strings.Contains(errText, "nonexistent global variable 'x'") {
+		t.Errorf("load after the attacks: %q", errText)
 	}
 }

@@ -39,9 +39,10 @@ const (
 // else touches data in between, so the script stays atomic.
 //
 // callMu orders a redis.call, the handover to busy mode and the script's end, so the lock is
-// never let go in the middle of a call. Only the script's goroutine and the timer take it;
-// they may take s.mu after it, and no goroutine waits for callMu while holding s.mu for
-// itself, so the two cannot deadlock.
+// never let go in the middle of a call. Only the script's goroutine and the timer take it.
+// The timer never waits for s.mu, and other goroutines never take callMu, so the script's
+// goroutine taking callMu under s.mu (before busy mode) and s.mu under callMu (in it) cannot
+// deadlock.
 type scriptState struct {
 	engine  *scripting.Engine // created on first use, under s.mu
 	running *scriptRun        // the script in execution, under s.mu
@@ -243,8 +244,13 @@ func (s *Server) runScript(c *command.Ctx, r *scriptRun, keys, args [][]byte, ex
 	r.db, r.effectsDB = c.DB.ID, c.DB.ID
 	s.script.running = r
 	s.armBusyTimer(r)
+	// The engine calls stop before replying; the deferred call covers a panic before that,
+	// which must not leave the server in busy mode without the lock.
+	defer func() {
+		r.stop()
+		s.script.running = nil
+	}()
 	exec(scripting.Run{Keys: keys, Args: args, Call: r.call, Stopped: r.stop})
-	s.script.running = nil
 	if r.effectsDB != c.DB.ID {
 		// Leave the stream in the caller's database, where the next command's effects go.
 		c.Propagate([]byte("SELECT"), []byte(strconv.Itoa(c.DB.ID)))
@@ -302,11 +308,14 @@ func (r *scriptRun) stashReady() {
 }
 
 // stop runs when the script's Lua code has stopped, before its reply is written: the server
-// leaves busy mode, taking s.mu back.
+// leaves busy mode, taking s.mu back. Only the first call does anything.
 func (r *scriptRun) stop() {
 	s, st := r.s, &r.s.script
 	st.callMu.Lock()
 	defer st.callMu.Unlock()
+	if r.ended {
+		return
+	}
 	st.timer.Stop()
 	st.armed = nil
 	r.ended = true
@@ -372,7 +381,7 @@ func (r *scriptRun) check(args [][]byte, w *resp.Writer) *command.Spec {
 	}
 	if ok, reason, pos := cl.user.Check(spec, args); !ok {
 		s.acllog.AddDenial(spec, args, reason, pos, acl.Lua, cl.user.Name(), cl.describe(time.Now()))
-		w.Error(acl.NoPermError(spec, reason))
+		w.Error(scriptACLError(reason))
 		return nil
 	}
 	write := spec.Flags&command.Write != 0
@@ -390,6 +399,17 @@ func (r *scriptRun) check(args [][]byte, w *resp.Writer) *command.Spec {
 		r.wrote = true
 	}
 	return spec
+}
+
+// scriptACLError is Redis's reply to a command a script's user may not run.
+func scriptACLError(reason acl.Reason) string {
+	switch reason {
+	case acl.DeniedKey:
+		return "ERR The user executing the script can't access at least one of the keys mentioned in the command arguments"
+	case acl.DeniedChannel:
+		return "ERR The user executing the script can't publish to the channel mentioned in the command"
+	}
+	return "ERR The user executing the script can't run this command or subcommand"
 }
 
 // propagate appends one effect of the script to the EVAL's propagation, preceded by a SELECT

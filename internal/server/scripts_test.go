@@ -19,7 +19,7 @@ import (
 )
 
 // newTestServer builds a server that is never listening: tests drive clients directly.
-func newTestServer(t *testing.T, args ...string) *Server {
+func newTestServer(t testing.TB, args ...string) *Server {
 	t.Helper()
 	cfg, err := config.Load("", append([]string{"--save", "", "--appendonly", "no", "--dir", t.TempDir()}, args...), "7.0.15")
 	if err != nil {
@@ -258,6 +258,14 @@ var scriptTranscript = [][]string{
 	{"FUNCTION", "FOO"},
 	{"FUNCTION"},
 	{"FCALL"},
+	// ACL inside scripts
+	{"!", "ACL", "SETUSER", "lim", "on", "nopass", "~a*", "&x", "+@all", "-set"},
+	{"!", "AUTH", "lim", "x"},
+	{"EVAL", "return redis.call('set', 'a', 'b')", "0"},
+	{"EVAL", "return redis.pcall('set', 'a', 'b')", "0"},
+	{"EVAL", "return redis.call('get', 'b')", "0"},
+	{"EVAL", "return redis.call('publish', 'y', 'm')", "0"},
+	{"!", "AUTH", "default", "x"},
 	{"FUNCTION", "DELETE", "lsel"},
 	{"FUNCTION", "FLUSH", "ASYNC"},
 	{"FUNCTION", "STATS"},
@@ -364,4 +372,26 @@ func readReply(br *bufio.Reader, out *strings.Builder) error {
 		}
 	}
 	return nil
+}
+
+// BenchmarkEval measures EVAL and FCALL through exec without the network: the script path's
+// own cost (engine, busy watch, redis.call bridge).
+func BenchmarkEval(b *testing.B) {
+	s := newTestServer(b)
+	c := s.testClient()
+	c.do("FUNCTION", "LOAD", "#!lua name=bench\nredis.register_function('incr1', function(keys) return redis.call('incr', keys[1]) end)")
+	for _, args := range [][]string{
+		{"EVAL", "return redis.call('incr', KEYS[1])", "1", "k"},
+		{"FCALL", "incr1", "1", "k"},
+	} {
+		b.Run(args[0], func(b *testing.B) {
+			bargs := toArgs(args)
+			for b.Loop() {
+				s.mu.Lock()
+				c.exec(bargs, time.Now())
+				c.out.Buf = c.out.Buf[:0]
+				s.mu.Unlock()
+			}
+		})
+	}
 }

@@ -22,7 +22,7 @@ var hllCommands = []*Spec{
 		Handler: pfadd,
 		Summary: "Adds the specified elements to the specified HyperLogLog.", Since: "2.8.9", Group: "hyperloglog",
 		Complexity: "O(1) to add every element."},
-	{Name: "pfcount", Arity: -2, Flags: Readonly, Categories: CatHyperLogLog,
+	{Name: "pfcount", Arity: -2, Flags: Readonly | MayReplicate, Categories: CatHyperLogLog,
 		Keys: []KeySpec{{Flags: RW | Access, BeginIndex: 1, LastKey: -1, KeyStep: 1,
 			Notes: "RW because it may change the internal representation of the key, and propagate to replicas"}},
 		Handler: pfcount,

@@ -25,6 +25,9 @@ const (
 	SkipSlowlog
 	Fast
 	NoAuth
+	// MayReplicate marks commands that are not writes but may propagate (PUBLISH, PFCOUNT):
+	// read-only scripts and CLIENT PAUSE WRITE hold them back. COMMAND INFO does not show it,
+	// as Redis 7.0 does not.
 	MayReplicate
 	NoMandatoryKeys
 	NoMulti
@@ -42,7 +45,7 @@ var flagNames = []struct {
 	{Write, "write"}, {Readonly, "readonly"}, {DenyOOM, "denyoom"}, {Admin, "admin"},
 	{PubSub, "pubsub"}, {NoScript, "noscript"}, {Blocking, "blocking"}, {Loading, "loading"},
 	{Stale, "stale"}, {SkipMonitor, "skip_monitor"}, {SkipSlowlog, "skip_slowlog"},
-	{Fast, "fast"}, {NoAuth, "no_auth"}, {MayReplicate, "may_replicate"},
+	{Fast, "fast"}, {NoAuth, "no_auth"},
 	{NoMandatoryKeys, "no_mandatory_keys"}, {NoAsyncLoading, "no_async_loading"}, {NoMulti, "no_multi"}, {AllowBusy, "allow_busy"},
 	{MovableKeys, "movablekeys"},
 }

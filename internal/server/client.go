@@ -72,6 +72,9 @@ type client struct {
 	watchDirty bool
 
 	sync syncState // REPLCONF options and a pending SYNC
+	// bufStats are the buffer sizes CLIENT LIST shows, copied under s.mu at each batch: the
+	// buffers themselves belong to the connection's goroutine.
+	bufStats bufStats
 	// aofSeq is the AOF offset this client's last write reached; its replies wait until the
 	// log has it (commitAOF). Set under s.mu by whoever ran the command for it.
 	aofSeq atomic.Uint64
@@ -338,6 +341,20 @@ func (c *client) flush() error {
 	return err
 }
 
+// flushBytes writes replies taken out of c.out under the lock (or, for an async client,
+// flushes as usual), after the AOF has what they acknowledge.
+func (c *client) flushBytes(b []byte) error {
+	if c.async {
+		return c.flush()
+	}
+	if err := c.commitAOF(); err != nil {
+		return err
+	}
+	n, err := c.nc.Write(b)
+	c.s.stats.netOutput.Add(int64(n))
+	return err
+}
+
 // runBatch parses the complete commands in the buffer (outside the lock) and executes them
 // under one acquisition of the keyspace lock. It reports whether parsed or buffered commands
 // remain because the reply limit or a pause stopped it.
@@ -352,6 +369,7 @@ func (c *client) runBatch() (more bool, err error) {
 	c.s.pause.wait(c)
 	s := c.s
 	s.mu.Lock()
+	c.bufStats = bufStats{qbuf: c.w - c.r, w: c.w, rbuf: len(c.rbuf), outCap: cap(c.out.Buf)}
 	now := time.Now()
 	for len(c.queue) > 0 {
 		args := c.queue[0]
@@ -366,9 +384,16 @@ func (c *client) runBatch() (more bool, err error) {
 			// Park outside the lock; the replies so far go out first.
 			c.pendingBlock = nil
 			c.blockedOn = b
+			// Once the lock is released another client may serve b and append its reply
+			// to c.out: the replies so far leave the buffer while the lock is still held.
+			var before []byte
+			if !c.async && len(c.out.Buf) > 0 {
+				before = append(before, c.out.Buf...)
+				c.out.Buf = c.out.Buf[:0]
+			}
 			s.mu.Unlock()
-			if len(c.out.Buf) > 0 {
-				if err := c.flush(); err != nil {
+			if len(before) > 0 || c.async {
+				if err := c.flushBytes(before); err != nil {
 					s.mu.Lock()
 					s.unblock(b)
 					s.mu.Unlock()
@@ -695,7 +720,7 @@ func (c *client) describe(now time.Time) string {
 	if flags == "" {
 		flags = "N"
 	}
-	qbuf := c.w - c.r
+	m := c.bufStats
 	multi := -1
 	if c.inMulti {
 		multi = len(c.multiQueue)
@@ -707,8 +732,8 @@ func (c *client) describe(now time.Time) string {
 	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=%d name=%s age=%d idle=%d flags=%s db=%d sub=%d psub=%d ssub=%d multi=%d qbuf=%d qbuf-free=%d argv-mem=0 multi-mem=0 rbs=%d rbp=%d obl=0 oll=0 omem=0 tot-mem=%d events=r cmd=%s user=%s redir=-1 resp=%d",
 		c.id, c.addr, c.laddr, c.fd, c.name, int(now.Sub(c.born).Seconds()),
 		(now.UnixMilli()-c.lastActive.Load())/1000, flags, c.db,
-		len(c.subs[0].names), len(c.subs[1].names), len(c.subs[2].names), multi, qbuf, len(c.rbuf)-c.w,
-		len(c.rbuf), len(c.rbuf), len(c.rbuf)+cap(c.out.Buf), cmd, c.user.Name(), c.out.Proto)
+		len(c.subs[0].names), len(c.subs[1].names), len(c.subs[2].names), multi, m.qbuf, m.rbuf-m.w,
+		m.rbuf, m.rbuf, m.rbuf+m.outCap, cmd, c.user.Name(), c.out.Proto)
 }
 
 // connFD returns the socket's file descriptor for CLIENT LIST, or -1.
@@ -805,3 +830,5 @@ func (c *client) queueMayWrite() bool {
 	}
 	return false
 }
+
+type bufStats struct{ qbuf, w, rbuf, outCap int }

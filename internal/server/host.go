@@ -144,8 +144,10 @@ func (s *Server) SaveOnSignal() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cancelWalks()
-	if len(s.cfg.Strings("save")) == 0 || s.loading.Load() {
-		return nil // never replace the file being loaded with part of it
+	if len(s.cfg.Strings("save")) == 0 || s.loading.Load() || s.scriptBusy() {
+		// Never replace the file with part of the data being loaded, or with the half-done
+		// effects of a busy script (Redis exits without saving then too).
+		return nil
 	}
 	return s.saveRDB()
 }

@@ -332,6 +332,9 @@ func (s *Server) savePoints(now time.Time) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.scriptBusy() {
+		return // a script past busy-reply-threshold is mid-way: no snapshot of half of it
+	}
 	if s.walk == nil && s.bgsaveScheduled {
 		s.startBGSave()
 		return

@@ -334,6 +334,8 @@ func init() {
 		str("tls-auth-clients-user", "", 0, "off"),
 		number("tls-auto-reload-interval", "", 0, 0, 86400, 10),
 		number("auth-lockout-seconds", "", 0, 1, 86400, 60),
+		// Lua has no allocator hook in gopher-lua: scripts are stopped past this much heap growth.
+		number("script-max-memory", "", memory, 0, longMax, 256*mb),
 		special("user", "", kindFileOnly, sensitive, value{}),
 		special("loadmodule", "", kindFileOnly, 0, value{}),
 		special("sentinel", "", kindFileOnly, 0, value{}),
@@ -369,7 +371,7 @@ func init() {
 		"list-compress-depth", "stream-node-max-bytes", "stream-node-max-entries",
 		"hll-sparse-max-bytes", "activerehashing", "active-expire-effort",
 		"refuse-root", "run-as-user", "auth-max-failures", "auth-lockout-seconds",
-		"tls-auth-clients-user", "tls-auto-reload-interval",
+		"tls-auth-clients-user", "tls-auto-reload-interval", "script-max-memory",
 	)
 }
 
@@ -393,7 +395,7 @@ func directiveNamed(name string) *directive {
 // redoubtOnly names the directives Redoubt adds; Redis does not know them, so the
 // differential tests leave them out.
 var redoubtOnly = map[string]bool{"refuse-root": true, "run-as-user": true, "auth-max-failures": true, "auth-lockout-seconds": true,
-	"tls-auth-clients-user": true, "tls-auto-reload-interval": true}
+	"tls-auth-clients-user": true, "tls-auto-reload-interval": true, "script-max-memory": true}
 
 // MarkImplemented declares directives as handled by Redoubt, so that non-default values
 // are accepted from redis.conf, the command line and CONFIG SET. Packages call it from init

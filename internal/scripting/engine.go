@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -104,6 +105,7 @@ type Engine struct {
 	loading     *Library
 
 	// per-run state
+	mem      memWatch // script-max-memory
 	call     Caller
 	proto    int
 	repl     int // redis.set_repl flags
@@ -447,7 +449,9 @@ func (e *Engine) execute(fn *lua.LFunction, args []lua.LValue, chunk, name strin
 	for _, a := range args {
 		L.Push(a)
 	}
+	e.startMemWatch()
 	err := L.PCall(len(args), 1, nil)
+	overMemory := e.stopMemWatch()
 
 	e.cancelMu.Lock()
 	e.cancel = nil
@@ -460,9 +464,12 @@ func (e *Engine) execute(fn *lua.LFunction, args []lua.LValue, chunk, name strin
 	if r.Stopped != nil {
 		r.Stopped()
 	}
-	if err != nil {
+	switch {
+	case err != nil && overMemory:
+		w.Error(fmt.Sprintf("ERR Script stopped: it grew memory by more than script-max-memory (%d bytes) script: %s, on @%s.", e.mem.limit.Load(), e.runName, e.chunk))
+	case err != nil:
 		e.writeError(err, killed, w)
-	} else {
+	default:
 		e.writeReply(L.Get(-1), w, 0)
 	}
 	L.SetTop(0)

@@ -90,6 +90,7 @@ func (c *scriptConn) Select(i int) { c.run.db = i }
 func (s *Server) lua() *scripting.Engine {
 	if s.script.engine == nil {
 		s.script.engine = scripting.New()
+		s.script.engine.SetMemoryLimit(s.cfg.Int("script-max-memory"))
 		s.script.engine.Log = func(level int, msg string) { s.log.Info("script: " + msg) }
 	}
 	return s.script.engine

@@ -156,6 +156,10 @@ func New(cfg *config.Config, log *slog.Logger, version string) (*Server, error) 
 			if s.aof != nil {
 				s.aof.SetFsync(cfg.String("appendfsync"))
 			}
+		case "script-max-memory":
+			if s.script.engine != nil {
+				s.script.engine.SetMemoryLimit(cfg.Int("script-max-memory"))
+			}
 		case "no-appendfsync-on-rewrite":
 			if s.aof != nil {
 				s.aof.SetNoFsyncOnRewrite(cfg.Bool("no-appendfsync-on-rewrite"))

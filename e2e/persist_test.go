@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -111,5 +112,30 @@ func TestCheckRDB(t *testing.T) {
 		if err == nil || !strings.Contains(string(out), "RDB ERROR DETECTED") && !strings.Contains(string(out), "Cannot") {
 			t.Fatalf("truncated at %d: %v\n%s", cut, err, out)
 		}
+	}
+}
+
+// TestIdleTimeSurvivesRestart: under an LRU maxmemory-policy the RDB carries each key's idle
+// time, as Redis's does, so eviction order survives a restart — in Redoubt and in Redis 7.0
+// loading Redoubt's file.
+func TestIdleTimeSurvivesRestart(t *testing.T) {
+	requireOracle(t, redisServerPath)
+	dir := t.TempDir()
+	args := []string{"--dir", dir, "--save", "", "--maxmemory-policy", "allkeys-lru"}
+	p := startRedoubt(t, args...)
+	c := dial(t, p.addr)
+	c.do("SET", "old", "1")
+	time.Sleep(2100 * time.Millisecond)
+	if got := c.do("SAVE"); got != "+OK\r\n" {
+		t.Fatalf("SAVE: %q", got)
+	}
+	p.kill()
+	for name, start := range map[string]func(testing.TB, ...string) *proc{"redoubt": startRedoubt, "redis": startRedis} {
+		q := start(t, args...)
+		raw := dial(t, q.addr).do("OBJECT", "IDLETIME", "old")
+		if idle, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(raw, ":"), "\r\n")); err != nil || idle < 2 {
+			t.Errorf("%s: OBJECT IDLETIME after loading = %q, want >= 2", name, raw)
+		}
+		q.kill()
 	}
 }

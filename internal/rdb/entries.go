@@ -15,10 +15,11 @@ type Entries struct {
 	w   Writer
 }
 
-// NewEntries returns an empty buffer; compress is rdbcompression.
-func NewEntries(compress bool) *Entries {
+// NewEntries returns an empty buffer; compress is rdbcompression, lruNowMs as in
+// WriterOptions.
+func NewEntries(compress bool, lruNowMs int64) *Entries {
 	e := &Entries{}
-	e.w = Writer{w: bufio.NewWriterSize(&e.buf, 4<<10), compress: compress}
+	e.w = Writer{w: bufio.NewWriterSize(&e.buf, 4<<10), compress: compress, lruNow: lruNowMs}
 	return e
 }
 

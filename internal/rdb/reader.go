@@ -233,6 +233,7 @@ func LoadBytes(b []byte, o Options, fn KeyFunc) (err error) {
 	r.ver, r.p = ver, 9
 	db := 0
 	expire := int64(-1)
+	idle := int64(-1) // seconds, from an IDLE opcode (files saved under an LRU policy)
 	for {
 		op, err := r.byte1()
 		if err != nil {
@@ -289,9 +290,11 @@ func LoadBytes(b []byte, o Options, fn KeyFunc) (err error) {
 			expire = int64(le.Uint64(b))
 			continue
 		case opIdle:
-			if _, err := r.length(); err != nil {
+			n, err := r.length()
+			if err != nil {
 				return err
 			}
+			idle = int64(min(n, 1<<31))
 			continue
 		case opFreq:
 			if _, err := r.take(1); err != nil {
@@ -354,11 +357,14 @@ func LoadBytes(b []byte, o Options, fn KeyFunc) (err error) {
 			return &Error{Offset: int64(r.p), Msg: fmt.Sprintf("key %q (at %d): %v", key, keyAt, err)}
 		}
 		if ok {
+			if idle >= 0 {
+				obj.Touch(r.now() - idle*1000)
+			}
 			if err := fn(db, string(key), obj, expire); err != nil {
 				return err
 			}
 		}
-		expire = -1
+		expire, idle = -1, -1
 	}
 }
 

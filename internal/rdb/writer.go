@@ -23,6 +23,9 @@ type WriterOptions struct {
 	Aux []string
 	// NoCompression disables LZF (Redis's rdbcompression no).
 	NoCompression bool
+	// LRUNowMs, when set (an LRU maxmemory-policy), writes each key's idle time as of this
+	// unix ms, as Redis does, so eviction order survives a restart.
+	LRUNowMs int64
 	// NoChecksum writes a zero checksum, which readers take as "not computed" (Redis's
 	// rdbchecksum no).
 	NoChecksum bool
@@ -36,6 +39,7 @@ type Writer struct {
 	err        error
 	compress   bool
 	noChecksum bool
+	lruNow     int64 // WriterOptions.LRUNowMs
 }
 
 // listNodeEntries and listNodeBytes bound one quicklist node the Writer emits, as Redis's
@@ -47,7 +51,7 @@ const (
 
 // NewWriter writes the RDB header and aux fields to w.
 func NewWriter(w io.Writer, o WriterOptions) (*Writer, error) {
-	wr := &Writer{w: bufio.NewWriterSize(w, 64<<10), compress: !o.NoCompression, noChecksum: o.NoChecksum}
+	wr := &Writer{w: bufio.NewWriterSize(w, 64<<10), compress: !o.NoCompression, noChecksum: o.NoChecksum, lruNow: o.LRUNowMs}
 	wr.raw([]byte(fmt.Sprintf("REDIS%04d", Version)))
 	wr.aux("redis-ver", "7.0.15")
 	wr.aux("redis-bits", "64")
@@ -152,6 +156,10 @@ func (w *Writer) WriteKey(key string, o *keyspace.Object, expireMs int64) error 
 		var b [8]byte
 		le.PutUint64(b[:], uint64(expireMs))
 		w.raw(b[:])
+	}
+	if w.lruNow > 0 {
+		w.byte1(opIdle)
+		w.length(uint64(max(w.lruNow-o.AccessMs(), 0) / 1000))
 	}
 	switch o.Type {
 	case keyspace.TypeString:

@@ -80,7 +80,9 @@ func (s *Server) loadRDB(r io.Reader) (loaded, expired int, err error) {
 			expired++
 			return nil
 		}
-		obj.Touch(now)
+		if obj.AccessMs() == 0 {
+			obj.Touch(now) // no idle time in the file
+		}
 		s.dbs[db].Set(key, obj, false)
 		if expireMs >= 0 {
 			s.dbs[db].SetExpire(key, expireMs)

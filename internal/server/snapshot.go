@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -39,8 +40,9 @@ type snapJob struct {
 // snapFormat is what a walk produces: an RDB file, or AOF commands (aof-use-rdb-preamble no).
 type snapFormat struct {
 	aof      bool
-	compress bool // rdbcompression
-	checksum bool // rdbchecksum
+	compress bool  // rdbcompression
+	checksum bool  // rdbchecksum
+	lruNow   int64 // idle times are written, as of this unix ms, under an LRU policy
 	usedMem  int64
 }
 
@@ -59,7 +61,7 @@ func (f snapFormat) newBuffer() entryBuffer {
 		e.kw = aof.NewKeyWriter(&e.buf)
 		return e
 	}
-	return rdb.NewEntries(f.compress)
+	return rdb.NewEntries(f.compress, f.lruNow)
 }
 
 // aofEntries is entryBuffer for the commands that rebuild keys.
@@ -99,7 +101,7 @@ const snapshotBudget = 256
 func (s *Server) newSnapJob(asAOF bool) *snapJob {
 	now := time.Now()
 	j := &snapJob{started: now, pending: make([]entryBuffer, len(s.dbs)), held: make([][]heldValue, len(s.dbs)), dirtyAtStart: s.dirty,
-		format: snapFormat{aof: asAOF, compress: s.cfg.Bool("rdbcompression"), checksum: s.cfg.Bool("rdbchecksum"), usedMem: s.mem.used(now)}}
+		format: snapFormat{aof: asAOF, compress: s.cfg.Bool("rdbcompression"), checksum: s.cfg.Bool("rdbchecksum"), lruNow: s.lruNow(now), usedMem: s.mem.used(now)}}
 	for i := range j.pending {
 		j.pending[i] = j.format.newBuffer()
 	}
@@ -198,7 +200,7 @@ func (j *snapJob) open(w io.Writer) (frame, error) {
 		kw := aof.NewKeyWriter(w)
 		return aofFrame{w: w, kw: kw}, writeFunctionLoads(kw, j.functions)
 	}
-	rw, err := rdb.NewWriter(w, rdb.WriterOptions{CTime: j.started.Unix(), UsedMem: j.format.usedMem, NoCompression: !j.format.compress, NoChecksum: !j.format.checksum})
+	rw, err := rdb.NewWriter(w, rdb.WriterOptions{CTime: j.started.Unix(), UsedMem: j.format.usedMem, NoCompression: !j.format.compress, NoChecksum: !j.format.checksum, LRUNowMs: j.format.lruNow})
 	if err == nil {
 		err = writeFunctions(rw, j.functions)
 	}
@@ -302,7 +304,7 @@ func (s *Server) writeSnapshot(j *snapJob, w io.Writer) error {
 func (s *Server) writeRDBLocked(w io.Writer) error {
 	now := time.Now()
 	rw, err := rdb.NewWriter(w, rdb.WriterOptions{CTime: now.Unix(), UsedMem: s.mem.used(now),
-		NoCompression: !s.cfg.Bool("rdbcompression"), NoChecksum: !s.cfg.Bool("rdbchecksum")})
+		NoCompression: !s.cfg.Bool("rdbcompression"), NoChecksum: !s.cfg.Bool("rdbchecksum"), LRUNowMs: s.lruNow(now)})
 	if err == nil {
 		err = writeFunctions(rw, s.FunctionLibraries())
 	}
@@ -330,4 +332,14 @@ func (s *Server) writeAOFLocked(w io.Writer) error {
 		}
 	}
 	return nil
+}
+
+// lruNow is the time idle times are written against: set under an LRU maxmemory-policy
+// only, as Redis writes them (it writes LFU counters under LFU policies; Redoubt's LFU is
+// approximated by the LRU clock and writes nothing).
+func (s *Server) lruNow(now time.Time) int64 {
+	if strings.HasSuffix(s.cfg.String("maxmemory-policy"), "-lru") {
+		return now.UnixMilli()
+	}
+	return 0
 }

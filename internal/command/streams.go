@@ -138,6 +138,20 @@ func writeStreamEntryOrNull(w *resp.Writer, s *stream.Stream, id stream.ID) {
 }
 
 // parseStrictID parses an id that may not be "-" or "+", replying on error.
+// parseStrictIDs parses every argument as a full ID (XDEL, XACK), replying with the error
+// for the first that is not one.
+func parseStrictIDs(c *Ctx, args [][]byte) ([]stream.ID, bool) {
+	ids := make([]stream.ID, 0, len(args))
+	for _, b := range args {
+		id, ok := parseStrictID(c, b)
+		if !ok {
+			return nil, false
+		}
+		ids = append(ids, id)
+	}
+	return ids, true
+}
+
 func parseStrictID(c *Ctx, b []byte) (stream.ID, bool) {
 	id, _, ok := stream.ParseID(b, true, 0, false)
 	if !ok {
@@ -475,13 +489,9 @@ func xdelCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	ids := make([]stream.ID, 0, len(c.Args)-2)
-	for _, b := range c.Args[2:] {
-		id, ok := parseStrictID(c, b)
-		if !ok {
-			return
-		}
-		ids = append(ids, id)
+	ids, ok := parseStrictIDs(c, c.Args[2:])
+	if !ok {
+		return
 	}
 	n := streamVal(o).Delete(ids)
 	if n > 0 {
@@ -861,13 +871,9 @@ func xackCmd(c *Ctx) {
 		c.W.Int(0)
 		return
 	}
-	ids := make([]stream.ID, 0, len(c.Args)-3)
-	for _, b := range c.Args[3:] {
-		id, ok := parseStrictID(c, b)
-		if !ok {
-			return
-		}
-		ids = append(ids, id)
+	ids, ok := parseStrictIDs(c, c.Args[3:])
+	if !ok {
+		return
 	}
 	var n int64
 	for _, id := range ids {

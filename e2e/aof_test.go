@@ -258,3 +258,27 @@ func TestFunctionsPersist(t *testing.T) {
 		})
 	}
 }
+
+// TestBGRewriteAOFWithAppendOnlyNo: as in Redis, BGREWRITEAOF with appendonly no writes an
+// AOF directory from a snapshot, which a later start with appendonly yes loads.
+func TestBGRewriteAOFWithAppendOnlyNo(t *testing.T) {
+	dir := t.TempDir()
+	p := startRedoubt(t, "--dir", dir, "--save", "")
+	c := dial(t, p.addr)
+	c.do("SET", "k", "v")
+	if got := c.do("BGREWRITEAOF"); got != "+Background append only file rewriting started\r\n" {
+		t.Fatalf("BGREWRITEAOF: %q", got)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for c.infoField("aof_rewrite_in_progress") != "0" || c.infoField("rdb_bgsave_in_progress") != "0" {
+		if time.Now().After(deadline) {
+			t.Fatal("rewrite did not finish")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	p.kill()
+	q := startRedoubt(t, "--dir", dir, "--save", "", "--appendonly", "yes")
+	if got := dial(t, q.addr).do("GET", "k"); got != "$1\r\nv\r\n" {
+		t.Fatalf("after restart with appendonly yes: %q", got)
+	}
+}

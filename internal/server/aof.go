@@ -237,9 +237,6 @@ func strerror(err error) string {
 // BGRewriteAOF implements BGREWRITEAOF: appends switch to a new incr file and a snapshot
 // taken at that instant becomes the new base, written in the background.
 func (s *Server) BGRewriteAOF() (string, string) {
-	if s.aof == nil {
-		return "", "ERR Background append only file rewriting is not possible while appendonly is no"
-	}
 	if s.rewrite != nil {
 		return "", "ERR Background append only file rewriting already in progress"
 	}
@@ -256,6 +253,10 @@ func (s *Server) BGRewriteAOF() (string, string) {
 // startRewrite begins a rewrite. Called under s.mu with no walk running.
 func (s *Server) startRewrite() error {
 	s.rewriteScheduled = false
+	if s.aof == nil {
+		s.writeAOFDir()
+		return nil
+	}
 	r, err := s.aof.BeginRewrite()
 	if err != nil {
 		s.log.Warn("Can't rewrite append only file in background: " + err.Error())
@@ -284,6 +285,33 @@ func (s *Server) startRewrite() error {
 		s.log.Info("Background AOF rewrite finished successfully")
 	}()
 	return nil
+}
+
+// writeAOFDir is BGREWRITEAOF with appendonly no: as Redis does, it writes an AOF directory
+// from a snapshot (a base, here with an empty incr file), which a later start with appendonly
+// yes loads. Called under s.mu with no walk running.
+func (s *Server) writeAOFDir() {
+	cfg := s.aofConfig()
+	j := s.newSnapJob(!cfg.RDBPreamble)
+	s.rewrite = j
+	s.log.Info("Background append only file rewriting started")
+	go func() {
+		log, err := aof.Create(cfg, func(w io.Writer) error { return s.writeSnapshot(j, w) })
+		if err == nil {
+			err = log.Close()
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if s.rewrite == j {
+			s.rewrite = nil
+			s.endWalk()
+		}
+		if err != nil {
+			s.log.Warn("Background AOF rewrite failed: " + err.Error())
+			return
+		}
+		s.log.Info("Background AOF rewrite finished successfully")
+	}()
 }
 
 // aofCron starts a scheduled rewrite, or an automatic one when the AOF grew by
@@ -357,7 +385,7 @@ func (s *Server) closeAOF() {
 func (s *Server) infoAOF(b *strings.Builder) {
 	field(b, "aof_enabled", boolInt(s.aof != nil))
 	if s.aof == nil {
-		field(b, "aof_rewrite_in_progress", 0)
+		field(b, "aof_rewrite_in_progress", boolInt(s.rewrite != nil))
 		field(b, "aof_rewrite_scheduled", 0)
 		field(b, "aof_last_rewrite_time_sec", -1)
 		field(b, "aof_current_rewrite_time_sec", -1)

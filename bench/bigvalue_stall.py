@@ -13,7 +13,8 @@ f=s.makefile('rb')
 for typ,mk in [("list",lambda i: cmd("RPUSH","big",*[("elem%d"%j) for j in range(i,i+1000)])),
                ("hash",lambda i: cmd("HSET","big",*[x for j in range(i,i+1000) for x in ("f%d"%j,"v")])),
                ("zset",lambda i: cmd("ZADD","big",*[x for j in range(i,i+1000) for x in (str(j),"m%d"%j)]))]:
-    s.sendall(cmd("FLUSHALL")); f.readline()
+    s.sendall(cmd("FLUSHALL")); r = f.readline()
+    assert r == b"+OK\r\n", "FLUSHALL: %r (start the server on an empty --dir)" % r
     n=1000000
     s.sendall(b"".join(mk(i) for i in range(0,n,1000)))
     for _ in range(n//1000): f.readline()

@@ -82,16 +82,22 @@ func (s *Server) setAOF(log *aof.Log) {
 	s.aofLog.Store(log)
 }
 
-// baseWriter writes the whole dataset as a new AOF base, under the lock.
+// baseWriter writes the whole dataset as a new AOF base, taking the lock.
 func (s *Server) baseWriter(cfg aof.Config) func(io.Writer) error {
 	return func(w io.Writer) error {
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if cfg.RDBPreamble {
-			return s.writeRDBLocked(w)
-		}
-		return s.writeAOFLocked(w)
+		return s.baseWriterLocked(cfg)(w)
 	}
+}
+
+// baseWriterLocked is baseWriter for a caller that holds s.mu: an RDB or, with
+// aof-use-rdb-preamble no, commands.
+func (s *Server) baseWriterLocked(cfg aof.Config) func(io.Writer) error {
+	if cfg.RDBPreamble {
+		return s.writeRDBLocked
+	}
+	return s.writeAOFLocked
 }
 
 // aofReplay executes loaded commands as a client that always has permission, never blocks
@@ -345,12 +351,7 @@ func (s *Server) setAppendOnly(on bool) error {
 	case on && s.aof == nil:
 		s.waitWalk()
 		cfg := s.aofConfig()
-		cfg.RDBPreamble = s.cfg.Bool("aof-use-rdb-preamble")
-		write := s.writeAOFLocked
-		if cfg.RDBPreamble {
-			write = s.writeRDBLocked
-		}
-		log, err := aof.Create(cfg, write)
+		log, err := aof.Create(cfg, s.baseWriterLocked(cfg))
 		if err != nil {
 			return err
 		}

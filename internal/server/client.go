@@ -589,8 +589,10 @@ func (c *client) run(spec *command.Spec, args [][]byte, now time.Time, inExec bo
 		}
 	}
 	dur := time.Since(start)
-	if seq := s.propagate(ctx.DB.ID, ctx.Propagation()); seq > 0 {
-		c.aofSeq.Store(seq)
+	if s.aof != nil { // Propagation allocates: not on the hot path without an AOF
+		if seq := s.propagate(ctx.DB.ID, ctx.Propagation()); seq > 0 {
+			c.aofSeq.Store(seq)
+		}
 	}
 	s.dirty += int64(ctx.Dirty)
 	s.stats.hits += int64(ctx.Hits)

@@ -125,8 +125,10 @@ func (s *Server) serveReady(now time.Time) {
 				c.out.Buf = c.out.Buf[:mark] // still nothing for it: keep waiting
 				continue
 			}
-			if seq := s.propagate(b.db, ctx.Propagation()); seq > 0 {
-				c.aofSeq.Store(seq)
+			if s.aof != nil {
+				if seq := s.propagate(b.db, ctx.Propagation()); seq > 0 {
+					c.aofSeq.Store(seq)
+				}
 			}
 			s.stats.called(b.spec, time.Since(now), c.out.Errors > 0, c.out.LastErr)
 			s.unblock(b)

@@ -268,16 +268,24 @@ func (s *Server) startRewrite() error {
 		s.log.Warn("Can't rewrite append only file in background: " + err.Error())
 		return err
 	}
+	s.rewriteInBackground(func(j *snapJob) error {
+		if err := s.writeSnapshot(j, r.Base()); err != nil {
+			r.Abort()
+			return err
+		}
+		return r.Commit()
+	})
+	return nil
+}
+
+// rewriteInBackground takes the snapshot a rewrite's new base is made of and runs write on
+// it in the background. Called under s.mu with no walk running.
+func (s *Server) rewriteInBackground(write func(j *snapJob) error) {
 	j := s.newSnapJob(!s.cfg.Bool("aof-use-rdb-preamble"))
 	s.rewrite = j
 	s.log.Info("Background append only file rewriting started")
 	go func() {
-		err := s.writeSnapshot(j, r.Base())
-		if err == nil {
-			err = r.Commit()
-		} else {
-			r.Abort()
-		}
+		err := write(j)
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if s.rewrite == j {
@@ -290,7 +298,6 @@ func (s *Server) startRewrite() error {
 		}
 		s.log.Info("Background AOF rewrite finished successfully")
 	}()
-	return nil
 }
 
 // writeAOFDir is BGREWRITEAOF with appendonly no: as Redis does, it writes an AOF directory
@@ -298,26 +305,13 @@ func (s *Server) startRewrite() error {
 // yes loads. Called under s.mu with no walk running.
 func (s *Server) writeAOFDir() {
 	cfg := s.aofConfig()
-	j := s.newSnapJob(!cfg.RDBPreamble)
-	s.rewrite = j
-	s.log.Info("Background append only file rewriting started")
-	go func() {
+	s.rewriteInBackground(func(j *snapJob) error {
 		log, err := aof.Create(cfg, func(w io.Writer) error { return s.writeSnapshot(j, w) })
-		if err == nil {
-			err = log.Close()
-		}
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if s.rewrite == j {
-			s.rewrite = nil
-			s.endWalk()
-		}
 		if err != nil {
-			s.log.Warn("Background AOF rewrite failed: " + err.Error())
-			return
+			return err
 		}
-		s.log.Info("Background AOF rewrite finished successfully")
-	}()
+		return log.Close()
+	})
 }
 
 // aofCron starts a scheduled rewrite, or an automatic one when the AOF grew by

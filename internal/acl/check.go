@@ -2,6 +2,7 @@ package acl
 
 import (
 	"bytes"
+	"github.com/redoubt/redoubt/internal/ascii"
 
 	"github.com/redoubt/redoubt/internal/command"
 	"github.com/redoubt/redoubt/internal/glob"
@@ -232,5 +233,5 @@ func (u *User) CheckChannel(channel []byte, isPattern bool) bool {
 
 // bytesEqualFold compares ASCII case-insensitively, exactly (no C-string truncation).
 func bytesEqualFold(a []byte, b string) bool {
-	return asciiEqualFold(string(a), b)
+	return ascii.EqualFold(string(a), b)
 }

@@ -1,6 +1,7 @@
 package acl
 
 import (
+	"github.com/redoubt/redoubt/internal/ascii"
 	"sort"
 	"strings"
 	"sync"
@@ -99,7 +100,7 @@ func lookupRuleCommand(name string) *command.Spec {
 			return nil
 		}
 	}
-	name = asciiLower(name)
+	name = ascii.Lower(name)
 	parent, sub, hasSub := strings.Cut(name, "|")
 	if hasSub && strings.Contains(sub, "|") {
 		return nil
@@ -117,45 +118,9 @@ func lookupRuleCommand(name string) *command.Spec {
 // categoryFlag returns the category bit for a (case-insensitive) name, or 0.
 func categoryFlag(name string) command.Category {
 	for i, n := range command.CategoryNames {
-		if asciiEqualFold(n, name) {
+		if ascii.EqualFold(n, name) {
 			return 1 << i
 		}
 	}
 	return 0
-}
-
-// asciiLower lower-cases ASCII letters only, as Redis's tolower in the C locale.
-func asciiLower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if b[j] >= 'A' && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
-}
-
-// asciiEqualFold is strcasecmp(a, b) == 0 for strings without NUL bytes.
-func asciiEqualFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if x >= 'A' && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if y >= 'A' && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }

@@ -1,6 +1,7 @@
 package acl
 
 import (
+	"github.com/redoubt/redoubt/internal/ascii"
 	"sync"
 	"time"
 
@@ -174,7 +175,7 @@ func (l *Log) Entries(count int) []LogView {
 func (l *Log) WriteLog(w *resp.Writer, arg []byte) {
 	count := int64(10)
 	if arg != nil {
-		if asciiEqualFold(string(arg), "reset") {
+		if ascii.EqualFold(string(arg), "reset") {
 			l.Reset()
 			w.OK()
 			return

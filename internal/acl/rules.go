@@ -3,6 +3,7 @@ package acl
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/redoubt/redoubt/internal/ascii"
 	"github.com/redoubt/redoubt/internal/sdsargs"
 	"strings"
 )
@@ -108,18 +109,18 @@ func (st *userState) apply(op string, allChannels bool) errKind {
 		return errSyntax
 	}
 	switch {
-	case asciiEqualFold(op, "on"):
+	case ascii.EqualFold(op, "on"):
 		st.enabled = true
-	case asciiEqualFold(op, "off"):
+	case ascii.EqualFold(op, "off"):
 		st.enabled = false
-	case asciiEqualFold(op, "skip-sanitize-payload"):
+	case ascii.EqualFold(op, "skip-sanitize-payload"):
 		st.skipSanitize, st.sanitize = true, false
-	case asciiEqualFold(op, "sanitize-payload"):
+	case ascii.EqualFold(op, "sanitize-payload"):
 		st.skipSanitize, st.sanitize = false, true
-	case asciiEqualFold(op, "nopass"):
+	case ascii.EqualFold(op, "nopass"):
 		st.nopass = true
 		st.passwords = nil
-	case asciiEqualFold(op, "resetpass"):
+	case ascii.EqualFold(op, "resetpass"):
 		st.nopass = false
 		st.passwords = nil
 	case op[0] == '(' && op[len(op)-1] == ')':
@@ -130,9 +131,9 @@ func (st *userState) apply(op string, allChannels bool) errKind {
 			}
 		}
 		st.selectors = append(st.selectors, s)
-	case asciiEqualFold(op, "clearselectors"):
+	case ascii.EqualFold(op, "clearselectors"):
 		st.selectors = st.selectors[:1:1]
-	case asciiEqualFold(op, "reset"):
+	case ascii.EqualFold(op, "reset"):
 		st.nopass = false
 		st.passwords = nil
 		root := st.root()

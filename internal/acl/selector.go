@@ -1,6 +1,7 @@
 package acl
 
 import (
+	"github.com/redoubt/redoubt/internal/ascii"
 	"strings"
 
 	"github.com/redoubt/redoubt/internal/command"
@@ -132,7 +133,7 @@ func (s *selector) addFirstArg(id int, arg string) {
 		s.firstArgs = map[int][]string{}
 	}
 	for _, a := range s.firstArgs[id] {
-		if asciiEqualFold(a, arg) {
+		if ascii.EqualFold(a, arg) {
 			return
 		}
 	}
@@ -186,21 +187,21 @@ func hasSpaces(s string) bool {
 // apply is ACLSetSelector: one rule that concerns commands, keys or channels.
 func (s *selector) apply(op string) errKind {
 	switch {
-	case asciiEqualFold(op, "allkeys") || op == "~*":
+	case ascii.EqualFold(op, "allkeys") || op == "~*":
 		s.allKeys = true
 		s.keys = nil
-	case asciiEqualFold(op, "resetkeys"):
+	case ascii.EqualFold(op, "resetkeys"):
 		s.allKeys = false
 		s.keys = nil
-	case asciiEqualFold(op, "allchannels") || op == "&*":
+	case ascii.EqualFold(op, "allchannels") || op == "&*":
 		s.allChannels = true
 		s.channels, s.chanRaw = nil, nil
-	case asciiEqualFold(op, "resetchannels"):
+	case ascii.EqualFold(op, "resetchannels"):
 		s.allChannels = false
 		s.channels, s.chanRaw = nil, nil
-	case asciiEqualFold(op, "allcommands") || asciiEqualFold(op, "+@all"):
+	case ascii.EqualFold(op, "allcommands") || ascii.EqualFold(op, "+@all"):
 		s.setAllCommands(true)
-	case asciiEqualFold(op, "nocommands") || asciiEqualFold(op, "-@all"):
+	case ascii.EqualFold(op, "nocommands") || ascii.EqualFold(op, "-@all"):
 		s.setAllCommands(false)
 	case op != "" && (op[0] == '~' || op[0] == '%'):
 		if s.allKeys {

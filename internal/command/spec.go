@@ -4,6 +4,7 @@
 package command
 
 import (
+	"github.com/redoubt/redoubt/internal/ascii"
 	"sort"
 	"strings"
 )
@@ -195,7 +196,7 @@ type Spec struct {
 func (s *Spec) Parent() *Spec { return s.parent }
 
 // Sub finds a subcommand by (case-insensitive) name.
-func (s *Spec) Sub(name []byte) *Spec { return s.subs[asciiLower(name)] }
+func (s *Spec) Sub(name []byte) *Spec { return s.subs[ascii.LowerBytes(name)] }
 
 // LegacyRange returns COMMAND INFO's first key, last key and step, derived from the key specs
 // the way Redis derives them (only leading index+range specs count).
@@ -308,20 +309,7 @@ func Lookup(name []byte) *Spec {
 		}
 		return table[string(buf[:len(name)])]
 	}
-	return table[asciiLower(name)]
-}
-
-// asciiLower folds only ASCII letters: Unicode folding would let "\u212Aeys" (Kelvin sign)
-// resolve to KEYS, where Redis answers unknown command.
-func asciiLower(b []byte) string {
-	out := make([]byte, len(b))
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		out[i] = c
-	}
-	return string(out)
+	return table[ascii.LowerBytes(name)]
 }
 
 // All returns every top-level command sorted by name.

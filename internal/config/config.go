@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"github.com/redoubt/redoubt/internal/ascii"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,7 +81,7 @@ func (c *Config) Get(patterns ...string) []string {
 	seen := map[string]bool{}
 	for _, p := range patterns {
 		if !strings.ContainsAny(p, "[*?") {
-			e := byName[lower(p)]
+			e := byName[ascii.Lower(p)]
 			if e == nil || seen[e.name] {
 				continue
 			}
@@ -138,7 +139,7 @@ func (c *Config) set(local bool, pairs []string) error {
 	entries := make([]*nameEntry, 0, len(pairs)/2)
 	for i := 0; i < len(pairs); i += 2 {
 		name := pairs[i]
-		e := byName[lower(name)]
+		e := byName[ascii.Lower(name)]
 		if e == nil {
 			return errors.New("ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'")
 		}
@@ -237,7 +238,7 @@ func (c *Config) protectedAllowed(local bool) bool {
 
 // lookup finds a directive for the typed getters; an unknown name is a programming error.
 func lookup(name string) *directive {
-	e := byName[lower(name)]
+	e := byName[ascii.Lower(name)]
 	if e == nil {
 		panic("config: unknown directive " + name)
 	}
@@ -290,7 +291,7 @@ func (c *Config) Strings(name string) []string {
 // Lines returns the arguments of each line of a file-only directive (rename-command, user,
 // loadmodule, sentinel) once it is implemented. It panics on any other name.
 func (c *Config) Lines(name string) [][]string {
-	d := fileTag[lower(name)]
+	d := fileTag[ascii.Lower(name)]
 	if d == nil || d.name == "include" {
 		panic("config: " + name + " is not a file-only directive")
 	}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/redoubt/redoubt/internal/ascii"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,7 +27,7 @@ func (d *directive) parse(args []string, w *working) (value, string) {
 	var msg string
 	switch d.kind {
 	case kindBool:
-		switch lower(args[0]) {
+		switch ascii.Lower(args[0]) {
 		case "yes":
 			v.n = 1
 		case "no":
@@ -135,7 +136,7 @@ func (d *directive) parseEnum(args []string) (int64, string) {
 	for _, a := range args {
 		matched := false
 		for _, e := range d.enum {
-			if lower(a) == e.name {
+			if ascii.Lower(a) == e.name {
 				v |= e.val
 				matched = true
 			}
@@ -250,7 +251,7 @@ func parseOutputLimit(args []string, cur value) (value, string) {
 	v := cur.clone()
 	for j := 0; j < len(args); j += 4 {
 		class := -1
-		switch lower(args[j]) {
+		switch ascii.Lower(args[j]) {
 		case "normal":
 			class = 0
 		case "slave", "replica":
@@ -376,7 +377,7 @@ func parseReplicaOf(args []string) (value, string) {
 	if len(args) != 2 {
 		return value{}, "wrong number of arguments"
 	}
-	if lower(args[0]) == "no" && lower(args[1]) == "one" {
+	if ascii.Lower(args[0]) == "no" && ascii.Lower(args[1]) == "one" {
 		return value{words: []string{}}, ""
 	}
 	port, rest, _ := strtoll(args[1], 10)

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/redoubt/redoubt/internal/ascii"
 	"os"
 	"path/filepath"
 	"sort"
@@ -92,7 +93,7 @@ func commandLine(args []string, first bool) (options string, stdin bool) {
 			}
 			handledLast = false
 			nextIsOption := !last && strings.HasPrefix(args[j+1], "--")
-			switch lower(a) {
+			switch ascii.Lower(a) {
 			case "--save":
 				if nextIsOption || last {
 					b.WriteString(`""`)
@@ -158,7 +159,7 @@ func (l *loader) load(content string, depth int) error {
 		if len(argv) == 0 {
 			continue
 		}
-		name := lower(argv[0])
+		name := ascii.Lower(argv[0])
 		if e := byName[name]; e != nil {
 			d := e.d
 			if d.flags&multiArg == 0 && len(argv) != 2 {

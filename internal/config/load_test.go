@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/redoubt/redoubt/internal/ascii"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -392,7 +393,7 @@ func FuzzLoad(f *testing.F) {
 	}
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, content string) {
-		if strings.Contains(lower(content), "include") {
+		if strings.Contains(ascii.Lower(content), "include") {
 			return // may read any file, /dev/zero included
 		}
 		c := Default()

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/redoubt/redoubt/internal/ascii"
 	"math"
 	"strconv"
 	"strings"
@@ -19,7 +20,7 @@ func memToBytes(s string) (uint64, bool) {
 		u++
 	}
 	var mul uint64
-	switch lower(s[u:]) {
+	switch ascii.Lower(s[u:]) {
 	case "", "b":
 		mul = 1
 	case "k":

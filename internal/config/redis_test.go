@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/redoubt/redoubt/internal/ascii"
 	"io"
 	"net"
 	"os"
@@ -228,7 +229,7 @@ func TestRedisSet(t *testing.T) {
 			t.Errorf("CONFIG SET %q:\nRedis   %v\nRedoubt %v", cmd, rerr, oerr)
 		}
 		for i := 0; i < len(cmd); i += 2 {
-			switch e := byName[lower(cmd[i])]; {
+			switch e := byName[ascii.Lower(cmd[i])]; {
 			case e == nil, e.name == "port", e.name == "dir": // unknown, or set by the environment
 				continue
 			}

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"github.com/redoubt/redoubt/internal/ascii"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -97,7 +98,7 @@ func readForRewrite(path string) (*rewriteState, error) {
 		argv, err := SplitArgs(line)
 		var name string
 		if err == nil && len(argv) > 0 {
-			name = lower(argv[0])
+			name = ascii.Lower(argv[0])
 		}
 		e := byName[name]
 		if e == nil && fileTag[name] == nil {

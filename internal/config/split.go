@@ -24,23 +24,6 @@ func SplitArgs(line string) ([]string, error) {
 // repr quotes s as sdscatrepr does, so that SplitArgs reads it back as s.
 func repr(s string) string { return sdsargs.Repr(s) }
 
-// lower folds ASCII only: Redis compares directive names with strcasecmp, and a Unicode fold
-// would let names like "\u212Aeys" alias real ones.
-func lower(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if b[j] >= 'A' && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
-}
-
 // trim removes the characters sdstrim(" \t\r\n") removes.
 func trim(s string) string {
 	return strings.Trim(s, " \t\r\n")

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"github.com/redoubt/redoubt/internal/ascii"
 	"math"
 	"sort"
 	"sync/atomic"
@@ -385,7 +386,7 @@ func register(e *nameEntry) {
 
 // directiveNamed finds a directive by its name, an alias, or a file-only name.
 func directiveNamed(name string) *directive {
-	name = lower(name)
+	name = ascii.Lower(name)
 	if e := byName[name]; e != nil {
 		return e.d
 	}

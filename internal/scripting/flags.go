@@ -164,20 +164,3 @@ func validName(s string) bool {
 // errInvalidName is Redis 7.0.15's error for a bad library or function name (it uses the
 // library wording for both).
 const errInvalidName = "Library names can only contain letters, numbers, or underscores(_) and must be at least one character long"
-
-// foldName lowercases ASCII letters only: function names are matched case-insensitively as
-// Redis's strcasecmp does, which must not fold non-ASCII runes (the Kelvin sign is not 'k').
-func foldName(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= 'A' && c <= 'Z' {
-			b := []byte(s)
-			for j := i; j < len(b); j++ {
-				if b[j] >= 'A' && b[j] <= 'Z' {
-					b[j] += 'a' - 'A'
-				}
-			}
-			return string(b)
-		}
-	}
-	return s
-}

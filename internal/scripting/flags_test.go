@@ -1,6 +1,7 @@
 package scripting
 
 import (
+	"github.com/redoubt/redoubt/internal/ascii"
 	"slices"
 	"strings"
 	"testing"
@@ -75,8 +76,8 @@ func TestFlagNames(t *testing.T) {
 
 func TestFoldName(t *testing.T) {
 	for in, want := range map[string]string{"AbC_9": "abc_9", "abc": "abc", "\u212a": "\u212a", "K\u212a": "k\u212a"} {
-		if got := foldName(in); got != want {
-			t.Errorf("foldName(%q) = %q, want %q", in, got, want)
+		if got := ascii.Lower(in); got != want {
+			t.Errorf("ascii.Lower(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

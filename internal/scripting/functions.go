@@ -2,6 +2,7 @@ package scripting
 
 import (
 	"context"
+	"github.com/redoubt/redoubt/internal/ascii"
 	"sort"
 	"strings"
 	"time"
@@ -50,8 +51,8 @@ func newRegistry() registry {
 func (r *registry) link(lib *Library) {
 	r.libraries[lib.Name] = lib
 	for _, f := range lib.Functions {
-		if _, dup := r.functions[foldName(f.Name)]; !dup {
-			r.functions[foldName(f.Name)] = f
+		if _, dup := r.functions[ascii.Lower(f.Name)]; !dup {
+			r.functions[ascii.Lower(f.Name)] = f
 		}
 	}
 }
@@ -59,8 +60,8 @@ func (r *registry) link(lib *Library) {
 func (r *registry) unlink(lib *Library) {
 	delete(r.libraries, lib.Name)
 	for _, f := range lib.Functions {
-		if r.functions[foldName(f.Name)] == f {
-			delete(r.functions, foldName(f.Name))
+		if r.functions[ascii.Lower(f.Name)] == f {
+			delete(r.functions, ascii.Lower(f.Name))
 		}
 	}
 }
@@ -68,7 +69,7 @@ func (r *registry) unlink(lib *Library) {
 // collision returns Redis's error when one of lib's functions is already defined.
 func (r *registry) collision(lib *Library) string {
 	for _, f := range lib.Functions {
-		if _, dup := r.functions[foldName(f.Name)]; dup {
+		if _, dup := r.functions[ascii.Lower(f.Name)]; dup {
 			return "ERR Function " + f.Name + " already exists"
 		}
 	}
@@ -191,7 +192,7 @@ func (f *Function) setNamedArg(k, v lua.LValue, named *bool) string {
 	if !ok {
 		return "named argument key given to redis.register_function is not a string"
 	}
-	switch foldName(key) {
+	switch ascii.Lower(key) {
 	case "function_name":
 		if f.Name, ok = luaString(v); !ok {
 			return "function_name argument given to redis.register_function must be a string"
@@ -260,7 +261,7 @@ func (e *Engine) createLibrary(reg *registry, code string, replace bool) (*Libra
 	if !validName(meta.name) {
 		return nil, "ERR " + errInvalidName
 	}
-	if foldName(meta.engine) != "lua" {
+	if ascii.Lower(meta.engine) != "lua" {
 		return nil, "ERR Engine '" + meta.engine + "' not found"
 	}
 	old := reg.libraries[meta.name]
@@ -357,7 +358,7 @@ func (e *Engine) FunctionCount() int {
 }
 
 // LookupFunction finds a function by name, in any case (FCALL); nil if there is none.
-func (e *Engine) LookupFunction(name string) *Function { return e.funcs.functions[foldName(name)] }
+func (e *Engine) LookupFunction(name string) *Function { return e.funcs.functions[ascii.Lower(name)] }
 
 // RestorePolicy says what FUNCTION RESTORE does with the libraries already loaded.
 type RestorePolicy int

@@ -200,20 +200,93 @@ func TestAOFTruncatedTail(t *testing.T) {
 	}
 }
 
-// TestConfigSetAppendOnly: turning the AOF on at runtime writes a base of the current data,
-// and every later write survives SIGKILL.
+// TestConfigSetAppendOnly: turning the AOF on at runtime answers at once and writes the
+// first base in the background, as Redis 7 does (aof_rewrite_in_progress, or scheduled behind
+// a running BGSAVE); writes made while it is written and after it all survive SIGKILL.
+// rdb-key-save-delay makes the walk long enough to write during it.
 func TestConfigSetAppendOnly(t *testing.T) {
-	dir := t.TempDir()
-	p := startRedoubt(t, "--dir", dir, "--save", "")
-	c := dial(t, p.addr)
-	runWorkload(t, c, [][]string{{"SET", "before", "1"}, {"CONFIG", "SET", "appendonly", "yes"}, {"SET", "after", "2"}})
-	if got := c.infoField("aof_enabled"); got != "1" {
-		t.Fatalf("aof_enabled %s", got)
+	for _, behindBGSave := range []bool{false, true} {
+		t.Run(fmt.Sprint("behind BGSAVE ", behindBGSave), func(t *testing.T) {
+			dir := t.TempDir()
+			p := startRedoubt(t, "--dir", dir, "--save", "", "--rdb-key-save-delay", "200")
+			c := dial(t, p.addr)
+			want := map[string]string{}
+			var mset [][]string
+			for i := 0; i < 2000; i++ {
+				k := fmt.Sprint("before:", i)
+				want[k] = fmt.Sprint(i)
+				mset = append(mset, []string{"SET", k, want[k]})
+			}
+			for _, r := range c.pipeline(mset) {
+				if r != "+OK\r\n" {
+					t.Fatalf("SET: %q", r)
+				}
+			}
+			busy := "aof_rewrite_in_progress"
+			if behindBGSave {
+				if got := c.do("BGSAVE"); got != "+Background saving started\r\n" {
+					t.Fatalf("BGSAVE: %q", got)
+				}
+				busy = "aof_rewrite_scheduled"
+			}
+			if got := c.do("CONFIG", "SET", "appendonly", "yes"); got != "+OK\r\n" {
+				t.Fatalf("CONFIG SET appendonly yes: %q", got)
+			}
+			if got := c.infoField("aof_enabled"); got != "1" {
+				t.Fatalf("aof_enabled %s", got)
+			}
+			if got := c.infoField(busy); got != "1" {
+				t.Fatalf("%s %s right after CONFIG SET", busy, got)
+			}
+			runWorkload(t, c, [][]string{{"SET", "during", "1"}, {"INCR", "before:1"}, {"DEL", "before:2"}})
+			want["during"], want["before:1"] = "1", "2"
+			delete(want, "before:2")
+			waitRewrite(t, c)
+			runWorkload(t, c, [][]string{{"SET", "after", "2"}, {"INCR", "before:1"}})
+			want["after"], want["before:1"] = "2", "3"
+			p.kill()
+			q := startRedoubt(t, "--dir", dir, "--appendonly", "yes", "--save", "")
+			d := dial(t, q.addr)
+			if got := d.do("DBSIZE"); got != fmt.Sprintf(":%d\r\n", len(want)) {
+				t.Fatalf("DBSIZE after SIGKILL %q, want %d", got, len(want))
+			}
+			for k, v := range want {
+				if got := d.do("GET", k); got != fmt.Sprintf("$%d\r\n%s\r\n", len(v), v) {
+					t.Fatalf("GET %s after SIGKILL: %q, want %q", k, got, v)
+				}
+			}
+		})
 	}
-	p.kill()
+}
+
+// TestShutdownDuringFirstAOFBase: a SHUTDOWN while the first base is still being written in
+// the background writes the AOF in the foreground instead of losing it (Redis refuses to exit
+// then); the restart on the AOF holds everything.
+func TestShutdownDuringFirstAOFBase(t *testing.T) {
+	dir := t.TempDir()
+	p := startRedoubt(t, "--dir", dir, "--save", "", "--rdb-key-save-delay", "1000")
+	c := dial(t, p.addr)
+	var sets [][]string
+	for i := 0; i < 1000; i++ {
+		sets = append(sets, []string{"SET", fmt.Sprint("k", i), "v"})
+	}
+	c.pipeline(sets)
+	runWorkload(t, c, [][]string{{"CONFIG", "SET", "appendonly", "yes"}, {"SET", "during", "1"}})
+	if got := c.infoField("aof_rewrite_in_progress"); got != "1" {
+		t.Fatalf("aof_rewrite_in_progress %s: the first base ended before SHUTDOWN", got)
+	}
+	c.send(encodeCommand("SHUTDOWN"))
+	if !c.expectClosed(10 * time.Second) {
+		t.Fatal("SHUTDOWN did not close the connection")
+	}
+	p.wait(t, 10*time.Second)
 	q := startRedoubt(t, "--dir", dir, "--appendonly", "yes", "--save", "")
-	if got := dial(t, q.addr).do("MGET", "before", "after"); got != "*2\r\n$1\r\n1\r\n$1\r\n2\r\n" {
-		t.Fatalf("after SIGKILL: %q", got)
+	d := dial(t, q.addr)
+	if got := d.do("DBSIZE"); got != ":1001\r\n" {
+		t.Fatalf("DBSIZE after restart %q, want 1001", got)
+	}
+	if got := d.do("GET", "during"); got != "$1\r\n1\r\n" {
+		t.Fatalf("GET during: %q", got)
 	}
 }
 

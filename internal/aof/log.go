@@ -42,7 +42,10 @@ type Log struct {
 
 	policy   string
 	manifest *Manifest
-	file     File   // the last incr file, opened for append
+	file     File // the last incr file, opened for append
+	// tempIncr is the temporary name of file while the first base of a layout made by
+	// CreateInBackground is written: no manifest lists it yet.
+	tempIncr string
 	retired  []File // earlier incr files awaiting their last fsync and close
 
 	buf, spare []byte
@@ -750,6 +753,10 @@ func (l *Log) Close() error {
 	}
 	if rerr := syncFiles(l.retired, nil, false); err == nil {
 		err = rerr
+	}
+	if l.tempIncr != "" {
+		// Without its base the file is useless (the snapshot it follows was never written).
+		_ = l.c.FS.Remove(l.tempIncr)
 	}
 	l.retired = nil
 	l.finished = true

@@ -70,6 +70,53 @@ func (l *Log) BeginRewrite() (*Rewrite, error) {
 	return r, nil
 }
 
+// CreateInBackground starts a fresh layout the way Redis 7's CONFIG SET appendonly yes does
+// (AOF_WAIT_REWRITE): appends go at once to a new incr file under a temporary name, and the
+// caller streams the snapshot it takes at this instant into the returned rewrite's Base.
+// Commit renames the incr file into place and persists a manifest listing the new base and
+// it; until then the manifest on disk is untouched, so a crash or an Abort leaves the
+// previous layout (or none) as it was. Close removes the temporary incr file. It is called
+// under the server's lock, at the instant the snapshot is taken.
+func CreateInBackground(cfg Config) (*Log, *Rewrite, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := c.FS.MkdirAll(c.dirPath(), dirPerm); err != nil {
+		return nil, nil, fmt.Errorf("aof: can't open or create append-only dir %s: %w", c.dirPath(), err)
+	}
+	old, err := readManifest(c.FS, c.path(c.manifestName()))
+	if err != nil {
+		return nil, nil, err
+	}
+	if old == nil {
+		old = &Manifest{}
+	}
+	removeTemps(&c)
+	m := old.Clone()
+	incr := m.newFile(c.FileName, TypeIncr, false)
+	base := m.newFile(c.FileName, TypeBase, c.RDBPreamble)
+	tempIncr := c.path("temp-" + incr.Name)
+	f, err := c.FS.OpenFile(tempIncr, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_TRUNC, filePerm)
+	if err != nil {
+		return nil, nil, fmt.Errorf("aof: can't open the append-only file %s: %w", incr.Name, err)
+	}
+	tmp, err := openTempBase(&c, base.Name)
+	if err != nil {
+		f.Close()
+		_ = c.FS.Remove(tempIncr)
+		return nil, nil, err
+	}
+	m.Incrs = append(m.Incrs, incr)
+	l := newLog(&c, m, f)
+	l.tempIncr = tempIncr
+	r := &Rewrite{l: l, base: base, tmp: tmp}
+	l.rewrite, l.rewriteStart = r, time.Now()
+	c.logf("notice", "Creating AOF incr file %s on background rewrite", incr.Name)
+	l.start()
+	return l, r, nil
+}
+
 // rewriteFailed records a failed rewrite; called with mu held.
 func (l *Log) rewriteFailed(err error) error {
 	l.lastRewriteOK = false
@@ -114,7 +161,7 @@ func (r *Rewrite) Commit() error {
 	// Only the rewrite changes the manifest while one runs, so it can be written without mu,
 	// which Append needs.
 	l.mu.Lock()
-	closed, old := l.closed, l.manifest
+	closed, old, tempIncr := l.closed, l.manifest, l.tempIncr
 	l.mu.Unlock()
 	if closed {
 		_ = l.c.FS.Remove(l.c.path(r.base.Name))
@@ -124,6 +171,20 @@ func (r *Rewrite) Commit() error {
 		return ErrClosed
 	}
 	cur := old.Incrs[len(old.Incrs)-1]
+	if tempIncr != "" {
+		// The open file keeps being appended to under its new name; the manifest's
+		// directory fsync below makes the rename durable with it.
+		if err := l.c.FS.Rename(tempIncr, l.c.path(cur.Name)); err != nil {
+			_ = l.c.FS.Remove(l.c.path(r.base.Name))
+			l.mu.Lock()
+			defer l.mu.Unlock()
+			l.endRewrite(false, err)
+			return fmt.Errorf("aof: naming the incr file %s: %w", cur.Name, err)
+		}
+		l.mu.Lock()
+		l.tempIncr = ""
+		l.mu.Unlock()
+	}
 	m := &Manifest{Base: &r.base, Incrs: []FileInfo{cur}, History: retire(old, &cur)}
 	if err := writeManifest(&l.c, m); err != nil {
 		_ = l.c.FS.Remove(l.c.path(r.base.Name))

@@ -377,3 +377,73 @@ func TestNoFsyncOnRewrite(t *testing.T) {
 		l.Close()
 	}
 }
+
+// TestCreateInBackground: CONFIG SET appendonly yes's layout. Until the first base commits,
+// nothing on disk names the new files (a crash then must load the previous layout), and a
+// layout that never got its base leaves no incr file behind.
+func TestCreateInBackground(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		previous   bool // a layout from an earlier appendonly yes is on disk
+		commit     bool
+		wantLoaded []string
+		wantFiles  []string
+	}{
+		{"commit on an empty dir", false, true,
+			[]string{"SELECT 0", "SET snap 1", "SELECT 0", "SET during 1", "SET after 1"},
+			[]string{"appendonly.aof.1.base.aof", "appendonly.aof.1.incr.aof", "appendonly.aof.manifest"}},
+		{"commit replaces a previous layout", true, true,
+			[]string{"SELECT 0", "SET snap 1", "SELECT 0", "SET during 1", "SET after 1"},
+			[]string{"appendonly.aof.2.base.aof", "appendonly.aof.2.incr.aof", "appendonly.aof.manifest"}},
+		{"closed before the base: the previous layout stays", true, false,
+			[]string{"SELECT 0", "SET old 1"},
+			[]string{"appendonly.aof.1.base.aof", "appendonly.aof.1.incr.aof", "appendonly.aof.manifest"}},
+		{"closed before the base: nothing left", false, false, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fsys := newMemFS()
+			cfg := testConfig(fsys, nil)
+			if tc.previous {
+				old := mustCreate(t, cfg)
+				appendCommit(t, old, 0, "SET", "old", "1")
+				old.Close()
+			}
+			before := manifestText(fsys)
+			l, rw, err := CreateInBackground(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			appendCommit(t, l, 0, "SET", "during", "1")
+			if got := manifestText(fsys); got != before {
+				t.Fatalf("manifest changed before the base was written: %q, was %q", got, before)
+			}
+			if !l.Stats().RewriteInProgress {
+				t.Fatal("the first base is not reported as a rewrite in progress")
+			}
+			if tc.commit {
+				k := NewKeyWriter(rw.Base())
+				k.Select(0)
+				k.Command(cmd("SET", "snap", "1")...)
+				if err := rw.Commit(); err != nil {
+					t.Fatal(err)
+				}
+				appendCommit(t, l, 0, "SET", "after", "1")
+			} else {
+				rw.Abort()
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if got := fsys.names(dir); !slices.Equal(got, tc.wantFiles) {
+				t.Fatalf("directory holds %q, want %q", got, tc.wantFiles)
+			}
+			if tc.wantFiles == nil {
+				return
+			}
+			r, _ := loadAll(t, cfg, false)
+			if !slices.Equal(r.cmds, tc.wantLoaded) {
+				t.Fatalf("loaded %q, want %q", r.cmds, tc.wantLoaded)
+			}
+		})
+	}
+}

@@ -17,7 +17,7 @@ func init() {
 	config.MarkImplemented("appendonly", "appendfsync", "appendfilename", "appenddirname",
 		"aof-use-rdb-preamble", "aof-timestamp-enabled", "aof-load-truncated",
 		"auto-aof-rewrite-percentage", "auto-aof-rewrite-min-size", "aof-rewrite-incremental-fsync",
-		"no-appendfsync-on-rewrite", "rdbcompression", "rdbchecksum", "stop-writes-on-bgsave-error", "rdb-save-incremental-fsync",
+		"no-appendfsync-on-rewrite", "rdbcompression", "rdbchecksum", "stop-writes-on-bgsave-error", "rdb-save-incremental-fsync", "rdb-key-save-delay",
 		"sanitize-dump-payload", "rdb-del-sync-files")
 }
 
@@ -259,7 +259,10 @@ func (s *Server) BGRewriteAOF() (string, string) {
 // startRewrite begins a rewrite. Called under s.mu with no walk running.
 func (s *Server) startRewrite() error {
 	s.rewriteScheduled = false
-	if s.aof == nil {
+	switch {
+	case s.aofWaiting:
+		return s.startFirstBase()
+	case s.aof == nil:
 		s.writeAOFDir()
 		return nil
 	}
@@ -268,19 +271,51 @@ func (s *Server) startRewrite() error {
 		s.log.Warn("Can't rewrite append only file in background: " + err.Error())
 		return err
 	}
-	s.rewriteInBackground(func(j *snapJob) error {
-		if err := s.writeSnapshot(j, r.Base()); err != nil {
-			r.Abort()
-			return err
-		}
-		return r.Commit()
-	})
+	s.rewriteInBackground(func(j *snapJob) error { return commitBase(s.writeSnapshot(j, r.Base()), r) }, nil)
+	return nil
+}
+
+// commitBase ends a rewrite whose base was written with err.
+func commitBase(err error, r *aof.Rewrite) error {
+	if err != nil {
+		r.Abort()
+		return err
+	}
+	return r.Commit()
+}
+
+// startFirstBase turns the AOF on as Redis 7 does (AOF_WAIT_REWRITE): appends go at once to
+// a new incr file, while a snapshot taken now becomes its base in the background. The
+// layout is published only when that base is complete; a failed one is retried with a new
+// snapshot, because the incr file only follows the snapshot it was started with. Called
+// under s.mu with no walk running.
+func (s *Server) startFirstBase() error {
+	log, r, err := aof.CreateInBackground(s.aofConfig())
+	if err != nil {
+		s.log.Warn("Redis needs to enable the AOF but can't trigger a background AOF rewrite operation: " + err.Error())
+		return err
+	}
+	s.setAOF(log)
+	s.rewriteInBackground(func(j *snapJob) error { return commitBase(s.writeSnapshot(j, r.Base()), r) },
+		func(err error) {
+			if s.aof != log {
+				return // turned off, or written in the foreground by a shutdown
+			}
+			if err == nil {
+				s.aofWaiting = false
+				return
+			}
+			s.setAOF(nil)
+			log.Close()
+			s.rewriteScheduled = true
+		})
 	return nil
 }
 
 // rewriteInBackground takes the snapshot a rewrite's new base is made of and runs write on
-// it in the background. Called under s.mu with no walk running.
-func (s *Server) rewriteInBackground(write func(j *snapJob) error) {
+// it in the background; done, when not nil, gets write's outcome under s.mu unless the
+// rewrite was stopped. Called under s.mu with no walk running.
+func (s *Server) rewriteInBackground(write func(j *snapJob) error, done func(error)) {
 	j := s.newSnapJob(!s.cfg.Bool("aof-use-rdb-preamble"))
 	s.rewrite = j
 	s.log.Info("Background append only file rewriting started")
@@ -288,9 +323,13 @@ func (s *Server) rewriteInBackground(write func(j *snapJob) error) {
 		err := write(j)
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		if s.rewrite == j {
-			s.rewrite = nil
-			s.endWalk()
+		if s.rewrite != j {
+			return // stopped by CONFIG SET appendonly no or a shutdown
+		}
+		s.rewrite = nil
+		s.endWalk()
+		if done != nil {
+			done(err)
 		}
 		if err != nil {
 			s.log.Warn("Background AOF rewrite failed: " + err.Error())
@@ -311,14 +350,14 @@ func (s *Server) writeAOFDir() {
 			return err
 		}
 		return log.Close()
-	})
+	}, nil)
 }
 
 // aofCron starts a scheduled rewrite, or an automatic one when the AOF grew by
 // auto-aof-rewrite-percentage over its base and is past auto-aof-rewrite-min-size. Called
 // under s.mu.
 func (s *Server) aofCron() {
-	if s.aof == nil || s.walk != nil {
+	if s.aof == nil && !s.aofWaiting || s.walk != nil {
 		return
 	}
 	if s.rewriteScheduled {
@@ -326,7 +365,7 @@ func (s *Server) aofCron() {
 		return
 	}
 	perc := s.cfg.Int("auto-aof-rewrite-percentage")
-	if perc == 0 {
+	if perc == 0 || s.aofWaiting {
 		return
 	}
 	st := s.aof.Stats()
@@ -337,29 +376,57 @@ func (s *Server) aofCron() {
 	}
 }
 
-// setAppendOnly applies CONFIG SET appendonly, under s.mu. Turning it on writes a base from
-// the current dataset first, blocking like SAVE (Redis rewrites in the background); turning
-// it off flushes and closes the log.
+// setAppendOnly applies CONFIG SET appendonly, under s.mu. Turning it on starts the first
+// base in the background (or schedules it behind the walk that runs); turning it off stops
+// that, flushes and closes the log.
 func (s *Server) setAppendOnly(on bool) error {
 	switch {
-	case on && s.aof == nil:
-		s.waitWalk()
-		cfg := s.aofConfig()
-		log, err := aof.Create(cfg, s.baseWriterLocked(cfg))
-		if err != nil {
+	case on && s.aof == nil && !s.aofWaiting:
+		s.aofWaiting = true
+		if s.walk != nil {
+			s.rewriteScheduled = true
+			s.log.Info("AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible.")
+			return nil
+		}
+		if err := s.startFirstBase(); err != nil {
+			s.aofWaiting = false
 			return err
 		}
-		s.setAOF(log)
-	case !on && s.aof != nil:
+	case !on && (s.aof != nil || s.aofWaiting):
+		s.aofWaiting, s.rewriteScheduled = false, false
 		if s.rewrite != nil {
 			s.rewrite.abort()
 			s.rewrite = nil
 			s.endWalk()
 		}
-		log := s.aof
-		s.setAOF(nil)
-		return log.Close()
+		if log := s.aof; log != nil {
+			s.setAOF(nil)
+			return log.Close()
+		}
 	}
+	return nil
+}
+
+// writeFirstBaseNow is the shutdown path while the first base is still being written in
+// the background: that walk was stopped, so the AOF is written from the dataset as it is,
+// under the lock (Redis refuses to exit then; writing it is what the operator asked for).
+// Called under s.mu after cancelWalks.
+func (s *Server) writeFirstBaseNow() error {
+	if !s.aofWaiting {
+		return nil
+	}
+	s.rewrite = nil
+	if s.aof != nil {
+		s.aof.Close()
+		s.setAOF(nil)
+	}
+	cfg := s.aofConfig()
+	log, err := aof.Create(cfg, s.baseWriterLocked(cfg))
+	if err != nil {
+		return err
+	}
+	s.aofWaiting = false
+	s.setAOF(log)
 	return nil
 }
 
@@ -378,10 +445,10 @@ func (s *Server) closeAOF() {
 
 // infoAOF writes INFO persistence's AOF fields.
 func (s *Server) infoAOF(b *strings.Builder) {
-	field(b, "aof_enabled", boolInt(s.aof != nil))
+	field(b, "aof_enabled", boolInt(s.aof != nil || s.aofWaiting))
 	if s.aof == nil {
 		field(b, "aof_rewrite_in_progress", boolInt(s.rewrite != nil))
-		field(b, "aof_rewrite_scheduled", 0)
+		field(b, "aof_rewrite_scheduled", boolInt(s.rewriteScheduled))
 		field(b, "aof_last_rewrite_time_sec", -1)
 		field(b, "aof_current_rewrite_time_sec", -1)
 		field(b, "aof_last_bgrewrite_status", "ok")

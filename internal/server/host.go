@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -123,6 +124,10 @@ func (s *Server) UnblockClient(id int64, withError bool) int {
 // the dataset is saved first and a failed save refuses the shutdown, as in Redis.
 func (s *Server) Shutdown(mode string) string {
 	s.cancelWalks()
+	if err := s.writeFirstBaseNow(); err != nil {
+		s.log.Warn("Error writing the initial AOF, can't exit: " + err.Error())
+		return "ERR Errors trying to SHUTDOWN. Check logs."
+	}
 	if s.loading.Load() {
 		mode = "nosave" // a partial dataset must never replace the file being loaded
 	}
@@ -144,6 +149,9 @@ func (s *Server) SaveOnSignal() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.cancelWalks()
+	if err := s.writeFirstBaseNow(); err != nil {
+		return fmt.Errorf("writing the initial AOF: %w", err)
+	}
 	if len(s.cfg.Strings("save")) == 0 || s.loading.Load() || s.scriptBusy() {
 		// Never replace the file with part of the data being loaded, or with the half-done
 		// effects of a busy script (Redis exits without saving then too).

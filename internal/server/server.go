@@ -82,6 +82,7 @@ type Server struct {
 	txn              *txnLog
 	rewrite          *snapJob
 	rewriteScheduled bool
+	aofWaiting       bool   // appendonly was turned on and its first base is not written yet
 	aofFS            aof.FS // nil: the real filesystem; tests inject disk failures here
 	walkDone         sync.Cond
 	bgsaveScheduled  bool

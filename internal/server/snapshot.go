@@ -35,6 +35,9 @@ type snapJob struct {
 	aborted      atomic.Bool
 	tmp          string   // the background save's temporary file
 	functions    []string // the function libraries' code when the snapshot began
+	// keyDelay is rdb-key-save-delay: a pause per key walked, outside the lock, with which
+	// tests (Redis's and ours) make a walk last long enough to act during it.
+	keyDelay time.Duration
 }
 
 // snapFormat is what a walk produces: an RDB file, or AOF commands (aof-use-rdb-preamble no).
@@ -106,6 +109,7 @@ func (s *Server) newSnapJob(asAOF bool) *snapJob {
 		j.pending[i] = j.format.newBuffer()
 	}
 	j.functions = s.FunctionLibraries()
+	j.keyDelay = time.Duration(max(s.cfg.Int("rdb-key-save-delay"), 0)) * time.Microsecond
 	j.snap = keyspace.NewSnapshot(s.dbs, j.preserve)
 	for i := range s.dbs {
 		n, _ := j.snap.Sizes(i)
@@ -261,8 +265,10 @@ func (s *Server) writeSnapshot(j *snapJob, w io.Writer) error {
 			preserved := j.pending[db].Take()
 			held := j.held[db]
 			j.held[db] = nil
+			stepKeys := 0
 			done = j.snap.Step(db, snapshotBudget, func(key string, o *keyspace.Object, exp int64) {
 				j.keysDone++
+				stepKeys++
 				// The walk, too, leaves big lists and strings to be serialized unlocked.
 				if h, ok := detach(key, o, exp); ok {
 					held = append(held, h)
@@ -302,6 +308,7 @@ func (s *Server) writeSnapshot(j *snapJob, w io.Writer) error {
 				return err
 			}
 			walked.Reset()
+			time.Sleep(time.Duration(stepKeys) * j.keyDelay)
 		}
 	}
 	return fr.close()

@@ -2,20 +2,43 @@ package rdb
 
 import (
 	"errors"
+	"math"
 	"strconv"
 )
 
 // canonicalInt parses s as Redis's string2ll does for encodings: a decimal integer in
-// int64 range written exactly as strconv.FormatInt would write it.
+// int64 range written exactly as strconv.FormatInt would write it. It is asked of every
+// string a snapshot writes, most of which are not numbers, so it never allocates (a failed
+// strconv.ParseInt allocates its error).
 func canonicalInt(s []byte) (int64, bool) {
 	if len(s) == 0 || len(s) > 20 {
 		return 0, false
 	}
-	v, err := strconv.ParseInt(string(s), 10, 64)
-	if err != nil || strconv.FormatInt(v, 10) != string(s) {
+	digits := s
+	if s[0] == '-' {
+		digits = s[1:]
+	}
+	if len(digits) == 0 || digits[0] == '0' && len(s) > 1 {
+		return 0, false // "-", "-0" and leading zeros are not canonical
+	}
+	var u uint64
+	for _, c := range digits {
+		d := uint64(c - '0')
+		if d > 9 || u > (math.MaxUint64-9)/10 {
+			return 0, false
+		}
+		u = u*10 + d
+	}
+	if len(digits) < len(s) {
+		if u > 1<<63 {
+			return 0, false
+		}
+		return -int64(u), true // wraps to MinInt64 for 1<<63, as intended
+	}
+	if u > math.MaxInt64 {
 		return 0, false
 	}
-	return v, true
+	return int64(u), true
 }
 
 // lpBuilder builds one listpack.

@@ -41,6 +41,9 @@ type Writer struct {
 	compress   bool
 	noChecksum bool
 	lruNow     int64 // WriterOptions.LRUNowMs
+	// scratch holds a length or opcode on its way to w: a local array would escape to the
+	// heap through the Write call, and a snapshot writes several per key.
+	scratch [9]byte
 }
 
 // listNodeEntries and listNodeBytes bound one quicklist node the Writer emits, as Redis's
@@ -75,7 +78,10 @@ func (w *Writer) raw(b []byte) {
 	_, w.err = w.w.Write(b)
 }
 
-func (w *Writer) byte1(c byte) { w.raw([]byte{c}) }
+func (w *Writer) byte1(c byte) {
+	w.scratch[0] = c
+	w.raw(w.scratch[:1])
+}
 
 func (w *Writer) aux(k, v string) {
 	w.byte1(opAux)
@@ -83,9 +89,14 @@ func (w *Writer) aux(k, v string) {
 	w.strString(v)
 }
 
+func (w *Writer) uint64LE(v uint64) {
+	le.PutUint64(w.scratch[:], v)
+	w.raw(w.scratch[:8])
+}
+
 // length writes an RDB length.
 func (w *Writer) length(n uint64) {
-	var b [9]byte
+	b := &w.scratch
 	switch {
 	case n < 1<<6:
 		b[0] = byte(n)
@@ -112,13 +123,18 @@ func (w *Writer) str(s []byte) {
 		if v, ok := canonicalInt(s); ok {
 			switch {
 			case v >= math.MinInt8 && v <= math.MaxInt8:
-				w.raw([]byte{encVal<<6 | encInt8, byte(v)})
+				w.scratch[0], w.scratch[1] = encVal<<6|encInt8, byte(v)
+				w.raw(w.scratch[:2])
 				return
 			case v >= math.MinInt16 && v <= math.MaxInt16:
-				w.raw([]byte{encVal<<6 | encInt16, byte(v), byte(v >> 8)})
+				w.scratch[0] = encVal<<6 | encInt16
+				le.PutUint16(w.scratch[1:], uint16(v))
+				w.raw(w.scratch[:3])
 				return
 			case v >= math.MinInt32 && v <= math.MaxInt32:
-				w.raw([]byte{encVal<<6 | encInt32, byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)})
+				w.scratch[0] = encVal<<6 | encInt32
+				le.PutUint32(w.scratch[1:], uint32(v))
+				w.raw(w.scratch[:5])
 				return
 			}
 		}
@@ -161,9 +177,7 @@ func (w *Writer) WriteKey(key string, o *keyspace.Object, expireMs int64) error 
 	}
 	if expireMs >= 0 {
 		w.byte1(opExpireTimeMs)
-		var b [8]byte
-		le.PutUint64(b[:], uint64(expireMs))
-		w.raw(b[:])
+		w.uint64LE(uint64(expireMs))
 	}
 	if w.lruNow > 0 {
 		w.byte1(opIdle)
@@ -224,11 +238,9 @@ func (w *Writer) WriteKey(key string, o *keyspace.Object, expireMs int64) error 
 		w.length(uint64(n))
 		// Redis writes from the tail so that loading appends at the head cheaply; any
 		// order loads. Walking the backward links, not ranks: O(n), not O(n log n).
-		var b [8]byte
 		z.Descending(func(e zset.Entry) bool {
 			w.strString(e.Member)
-			le.PutUint64(b[:], math.Float64bits(e.Score))
-			w.raw(b[:])
+			w.uint64LE(math.Float64bits(e.Score))
 			return w.err == nil
 		})
 	case keyspace.TypeStream:

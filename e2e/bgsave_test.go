@@ -72,6 +72,8 @@ func TestBGSaveIsPointInTime(t *testing.T) {
 	}
 	fill = append(fill, []string{"RPUSH", "list", "a", "b", "c"}, []string{"HSET", "hash", "f", "v0"},
 		[]string{"SADD", "set", "x", "y"}, []string{"ZADD", "zset", "1", "m"},
+		[]string{"SET", "big", strings.Repeat("a", 100_000)}, []string{"SETRANGE", "big", "0", "a"}, // edited in place from now on
+		[]string{"HSET", "gonehash", "f", "v0"},
 		[]string{"SELECT", "1"}, []string{"SET", "one", "1"},
 		[]string{"SELECT", "2"}, []string{"SET", "two", "2"},
 		[]string{"SELECT", "3"}, []string{"SET", "three", "3"}, []string{"SELECT", "0"})
@@ -81,11 +83,13 @@ func TestBGSaveIsPointInTime(t *testing.T) {
 		}
 	}
 
-	// Right behind BGSAVE, before the walk can reach them: lists, hashes and sets are handed
-	// to the snapshot and continue on a copy; zsets and strings are serialized on the spot.
-	// Both paths must keep the BGSAVE-time value.
+	// Right behind BGSAVE, before the walk can reach them: lists, hashes, sets and big strings
+	// are handed to the snapshot and continue on a copy; zsets and small strings are
+	// serialized on the spot; a value overwritten or deleted is handed over as it is. Every
+	// path must keep the BGSAVE-time value.
 	writes := [][]string{{"BGSAVE"}, {"RPUSH", "list", "d"}, {"HSET", "hash", "f", "v1"},
-		{"SADD", "set", "z"}, {"ZADD", "zset", "2", "m"}}
+		{"SADD", "set", "z"}, {"ZADD", "zset", "2", "m"}, {"SETRANGE", "big", "0", "XXXXX"},
+		{"APPEND", "big", "tail"}, {"SET", "gonehash", "now a string"}}
 	for i := n - 1; i >= 0; i -= 3 { // from the end, so many run before the walk gets there
 		writes = append(writes, []string{"SET", fmt.Sprint("k:", i), "v1"})
 		writes = append(writes, []string{"APPEND", fmt.Sprint("k:", i-1), "-changed"})
@@ -118,8 +122,8 @@ func TestBGSaveIsPointInTime(t *testing.T) {
 	}
 	redis := startRedis(t, "--dir", dir, "--dbfilename", "dump.rdb")
 	rc := dial(t, redis.addr)
-	if got := rc.do("DBSIZE"); got != fmt.Sprintf(":%d\r\n", n+4) {
-		t.Fatalf("DBSIZE in the snapshot %q, want %d", got, n+4)
+	if got := rc.do("DBSIZE"); got != fmt.Sprintf(":%d\r\n", n+6) {
+		t.Fatalf("DBSIZE in the snapshot %q, want %d", got, n+6)
 	}
 	var gets [][]string
 	for i := 0; i < n; i++ {
@@ -134,6 +138,7 @@ func TestBGSaveIsPointInTime(t *testing.T) {
 	for _, ck := range [][2]string{
 		{"LRANGE list 0 -1", "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"}, {"HGET hash f", "$2\r\nv0\r\n"},
 		{"SCARD set", ":2\r\n"}, {"ZSCORE zset m", "$1\r\n1\r\n"},
+		{"STRLEN big", ":100000\r\n"}, {"GETRANGE big 0 4", "$5\r\naaaaa\r\n"}, {"HGET gonehash f", "$2\r\nv0\r\n"},
 		{"TTL k:0", ":-1\r\n"}, {"EXISTS new:99999", ":0\r\n"},
 		{"SELECT 1", "+OK\r\n"}, {"GET one", "$1\r\n1\r\n"},
 		{"SELECT 2", "+OK\r\n"}, {"GET two", "$1\r\n2\r\n"},

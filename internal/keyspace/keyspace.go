@@ -23,7 +23,9 @@ func (t Type) String() string { return typeNames[t] }
 type Object struct {
 	Type Type
 	// Raw marks a string modified in place (APPEND, SETRANGE, SETBIT), which Redis always
-	// reports with the "raw" encoding.
+	// reports with the "raw" encoding, and whose buffer belongs to this value alone: any
+	// other buffer is copied before an in-place edit, so it may be shared (with the argument
+	// it came from, or with a snapshot).
 	Raw bool
 	// Float marks an INCRBYFLOAT result, which Redis stores as a string even when it reads
 	// as an integer, so OBJECT ENCODING reports embstr, not int.
@@ -88,7 +90,7 @@ func (db *DB) expireIfNeeded(key string, now int64) bool {
 	if at == nil || *at > now {
 		return false
 	}
-	db.preserveKey(key)
+	db.preserveKey(key, true)
 	db.data.Delete(key)
 	db.expires.Delete(key)
 	db.touched(key)
@@ -116,7 +118,7 @@ func (db *DB) Lookup(key string, now int64, touch bool) *Object {
 func (db *DB) LookupWrite(key string, now int64, touch bool) *Object {
 	o := db.Lookup(key, now, touch)
 	if o != nil {
-		db.preserve(key, o)
+		db.preserve(key, o, false)
 	}
 	return o
 }
@@ -125,7 +127,7 @@ func (db *DB) LookupWrite(key string, now int64, touch bool) *Object {
 func (db *DB) Set(key string, o Object, keepTTL bool) {
 	slot, created := db.data.Put(key)
 	if !created {
-		db.preserve(key, slot)
+		db.preserve(key, slot, true)
 	}
 	*slot = o
 	db.markNew(slot)
@@ -149,7 +151,7 @@ func (db *DB) Delete(key string, now int64) bool {
 	if db.expireIfNeeded(key, now) {
 		return false
 	}
-	db.preserveKey(key)
+	db.preserveKey(key, true)
 	if !db.data.Delete(key) {
 		return false
 	}
@@ -171,7 +173,7 @@ func (db *DB) TTL(key string) int64 {
 
 // SetExpire sets key's deadline (unix ms). The key must exist.
 func (db *DB) SetExpire(key string, at int64) {
-	db.preserveKey(key)
+	db.preserveKey(key, false)
 	slot, _ := db.expires.Put(key)
 	*slot = at
 	db.touched(key)
@@ -179,7 +181,7 @@ func (db *DB) SetExpire(key string, at int64) {
 
 // Persist removes key's TTL and reports whether it had one.
 func (db *DB) Persist(key string) bool {
-	db.preserveKey(key)
+	db.preserveKey(key, false)
 	if db.expires.Delete(key) {
 		db.touched(key)
 		return true

@@ -23,9 +23,12 @@ type Snapshot struct {
 }
 
 // PreserveFunc receives a value about to change before the snapshot walked it; expireMs is its
-// deadline (-1 for none). Before returning it must leave the snapshot a version the write
-// cannot touch: serialize it, or keep o's Str/Val and give o a deep copy to continue with.
-type PreserveFunc func(db int, key string, o *Object, expireMs int64)
+// deadline (-1 for none). gone means the value is leaving the keyspace (overwritten, deleted
+// or expired) without having been looked up for writing, so nothing will change it any more
+// and the snapshot may simply keep a shallow copy of *o. Otherwise, before returning, it must
+// leave the snapshot a version the write cannot touch: serialize it, or keep o's Str/Val and
+// give o a deep copy to continue with.
+type PreserveFunc func(db int, key string, o *Object, expireMs int64, gone bool)
 
 type snapTable struct {
 	s        *Snapshot
@@ -101,21 +104,21 @@ func (db *DB) markNew(o *Object) {
 }
 
 // preserve hands key's current value to the running snapshot if the walk has not produced it.
-func (db *DB) preserve(key string, o *Object) {
+func (db *DB) preserve(key string, o *Object, gone bool) {
 	t := db.snap
 	if t == nil || t.done || o.snap == t.s.epoch {
 		return
 	}
 	o.snap = t.s.epoch
-	t.s.preserve(t.db, key, o, db.TTL(key))
+	t.s.preserve(t.db, key, o, db.TTL(key), gone)
 }
 
 // preserveKey is preserve for a key the caller has not looked up.
-func (db *DB) preserveKey(key string) {
+func (db *DB) preserveKey(key string, gone bool) {
 	if !db.walking() {
 		return
 	}
 	if o := db.data.Get(key); o != nil {
-		db.preserve(key, o)
+		db.preserve(key, o, gone)
 	}
 }

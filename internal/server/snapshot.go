@@ -120,13 +120,11 @@ func (s *Server) newSnapJob(asAOF bool) *snapJob {
 }
 
 // preserve keeps the value a write is about to change, for the snapshot; it runs under the
-// lock, so its cost is a stall for every client. Lists, hashes and sets are detached (see
-// detach) and serialized later by the walker outside the lock; strings and sorted sets are
-// serialized here. Structural sharing inside hashes, sets and zsets would make every case
-// O(1), as it is for lists.
-func (j *snapJob) preserve(db int, key string, o *keyspace.Object, exp int64) {
+// lock, so its cost is a stall for every client. What can be kept without serializing it
+// here is held (see detach) and serialized later by the walker outside the lock.
+func (j *snapJob) preserve(db int, key string, o *keyspace.Object, exp int64, gone bool) {
 	j.keysDone++
-	if h, ok := detach(key, o, exp); ok {
+	if h, ok := detach(key, o, exp, gone); ok {
 		j.held[db] = append(j.held[db], h)
 		return
 	}
@@ -137,19 +135,27 @@ func (j *snapJob) preserve(db int, key string, o *keyspace.Object, exp int64) {
 	j.cowBytes.Add(int64(j.pending[db].Len() - before))
 }
 
-// detach moves a value out of the keyspace for the snapshot, leaving the key a copy, when
-// copying is cheaper than serializing under the lock. Measured as the first write to a
-// 1M-element value during a walk (bench/bigvalue_stall.py): a list 0.4–4 ms instead of 247
-// (its copy shares node buffers until written), a hash 124–130 ms instead of 436 (element
-// array and index map copied wholesale). Strings are serialized (a copy costs the same) and
-// sorted sets too (their skiplist is rebuilt node by node, slower than serializing it).
-func detach(key string, o *keyspace.Object, exp int64) (heldValue, bool) {
-	switch o.Type {
-	case keyspace.TypeList, keyspace.TypeHash, keyspace.TypeSet:
-	default:
+// detach moves a value out of the keyspace for the snapshot when that is cheaper than
+// serializing it under the lock. A value that is leaving the keyspace (gone) is simply kept,
+// whatever its type: nothing will write to it again. A string longer than 44 bytes is kept
+// too, and the key's copy loses Raw, the mark of a buffer owned by its value: every in-place
+// edit copies a buffer without it first (command.unshareString), so the bytes are copied only
+// if an edit comes, and past 44 bytes OBJECT ENCODING says "raw" either way. A list, hash or
+// set that stays leaves the key a copy: O(nodes) for a list, whose copy shares node buffers
+// until written, and a wholesale array+map copy for a hash or set (bench/bigvalue_stall.py,
+// first write to a 1M-element value during a walk: list 0.4–4 ms instead of 247, hash
+// 124–130 ms instead of 436). Short strings and sorted sets are serialized instead.
+func detach(key string, o *keyspace.Object, exp int64, gone bool) (heldValue, bool) {
+	switch {
+	case gone:
+		return heldValue{key, *o, exp}, true
+	case o.Type == keyspace.TypeString && len(o.Str) > 44:
+		h := heldValue{key, *o, exp}
+		o.Raw = false
+		return h, true
+	case o.Type != keyspace.TypeList && o.Type != keyspace.TypeHash && o.Type != keyspace.TypeSet:
 		return heldValue{}, false
-	}
-	if !o.Cloneable() {
+	case !o.Cloneable():
 		return heldValue{}, false
 	}
 	original := *o
@@ -269,8 +275,8 @@ func (s *Server) writeSnapshot(j *snapJob, w io.Writer) error {
 			done = j.snap.Step(db, snapshotBudget, func(key string, o *keyspace.Object, exp int64) {
 				j.keysDone++
 				stepKeys++
-				// The walk, too, leaves big lists and strings to be serialized unlocked.
-				if h, ok := detach(key, o, exp); ok {
+				// The walk, too, leaves big values to be serialized unlocked.
+				if h, ok := detach(key, o, exp, false); ok {
 					held = append(held, h)
 					return
 				}

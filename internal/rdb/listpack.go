@@ -49,6 +49,12 @@ type lpBuilder struct {
 
 func newListpack() *lpBuilder { return &lpBuilder{buf: make([]byte, 6, 64)} }
 
+// reset empties lp for reuse, keeping its buffer.
+func (lp *lpBuilder) reset() *lpBuilder {
+	lp.buf, lp.n = append(lp.buf[:0], 0, 0, 0, 0, 0, 0), 0
+	return lp
+}
+
 // lpBacklen appends the backward length of an entry whose encoding+data is l bytes long.
 func lpBacklen(b []byte, l int) []byte {
 	switch {

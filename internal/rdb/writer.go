@@ -42,9 +42,15 @@ type Writer struct {
 	noChecksum bool
 	lruNow     int64 // WriterOptions.LRUNowMs
 	// scratch holds a length or opcode on its way to w: a local array would escape to the
-	// heap through the Write call, and a snapshot writes several per key.
+	// heap through the Write call, and a snapshot writes several per key. lp and spans are
+	// reused from list to list for the same reason.
 	scratch [9]byte
+	lp      lpBuilder
+	spans   []listSpan
 }
+
+// listSpan is the range of list positions one quicklist node holds.
+type listSpan struct{ lo, hi int }
 
 // listNodeEntries and listNodeBytes bound one quicklist node the Writer emits, as Redis's
 // default list-max-listpack-size -2 (8 KB) does.
@@ -262,8 +268,7 @@ func (w *Writer) WriteKey(key string, o *keyspace.Object, expireMs int64) error 
 func (w *Writer) list(l *list.List) {
 	n := l.Len()
 	// Count nodes first: the node count precedes them.
-	type span struct{ lo, hi int }
-	var spans []span
+	spans := w.spans[:0]
 	if n == 0 {
 		w.length(0)
 		return
@@ -274,19 +279,20 @@ func (w *Writer) list(l *list.List) {
 		v, _ := it.Next()
 		sz := len(v) + 11
 		if cnt > 0 && (cnt >= listNodeEntries || bytes+sz > listNodeBytes) {
-			spans = append(spans, span{lo, i})
+			spans = append(spans, listSpan{lo, i})
 			lo, cnt, bytes = i, 0, 0
 		}
 		cnt++
 		bytes += sz
 	}
 	if cnt > 0 {
-		spans = append(spans, span{lo, n})
+		spans = append(spans, listSpan{lo, n})
 	}
+	w.spans = spans
 	w.length(uint64(len(spans)))
 	it = l.IterAt(0, false)
 	for _, sp := range spans {
-		lp := newListpack()
+		lp := w.lp.reset()
 		for i := sp.lo; i < sp.hi; i++ {
 			v, _ := it.Next()
 			lp.append(v)

@@ -135,16 +135,22 @@ func (j *snapJob) preserve(db int, key string, o *keyspace.Object, exp int64, go
 	j.cowBytes.Add(int64(j.pending[db].Len() - before))
 }
 
+// heldMin is the element count from which a list, hash or set that stays in the keyspace is
+// copied for the snapshot instead of serialized under the lock: below it serializing costs
+// about as much as copying and makes no garbage (a walk that copied every small value made
+// 400–650 bytes of garbage per key, which the collector charges to lock holders as assists).
+const heldMin = 128
+
 // detach moves a value out of the keyspace for the snapshot when that is cheaper than
 // serializing it under the lock. A value that is leaving the keyspace (gone) is simply kept,
 // whatever its type: nothing will write to it again. A string longer than 44 bytes is kept
 // too, and the key's copy loses Raw, the mark of a buffer owned by its value: every in-place
 // edit copies a buffer without it first (command.unshareString), so the bytes are copied only
-// if an edit comes, and past 44 bytes OBJECT ENCODING says "raw" either way. A list, hash or
-// set that stays leaves the key a copy: O(nodes) for a list, whose copy shares node buffers
-// until written, and a wholesale array+map copy for a hash or set (bench/bigvalue_stall.py,
-// first write to a 1M-element value during a walk: list 0.4–4 ms instead of 247, hash
-// 124–130 ms instead of 436). Short strings and sorted sets are serialized instead.
+// if an edit comes, and past 44 bytes OBJECT ENCODING says "raw" either way. A big list, hash
+// or set that stays leaves the key a copy: O(nodes) for a list, whose copy shares node
+// buffers until written, and a wholesale array+map copy for a hash or set (bench/
+// bigvalue_stall.py, first write to a 1M-element value during a walk: list 0.4–4 ms instead
+// of 247, hash 124–130 ms instead of 436). Other values are serialized instead.
 func detach(key string, o *keyspace.Object, exp int64, gone bool) (heldValue, bool) {
 	switch {
 	case gone:
@@ -156,6 +162,9 @@ func detach(key string, o *keyspace.Object, exp int64, gone bool) (heldValue, bo
 	case o.Type != keyspace.TypeList && o.Type != keyspace.TypeHash && o.Type != keyspace.TypeSet:
 		return heldValue{}, false
 	case !o.Cloneable():
+		return heldValue{}, false
+	}
+	if v, ok := o.Val.(interface{ Len() int }); !ok || v.Len() < heldMin {
 		return heldValue{}, false
 	}
 	original := *o

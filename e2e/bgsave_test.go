@@ -72,12 +72,17 @@ func TestBGSaveIsPointInTime(t *testing.T) {
 	}
 	// Collections big enough to be copied for the snapshot rather than serialized on the spot.
 	list, hash, set := []string{"RPUSH", "list"}, []string{"HSET", "hash", "f", "v0"}, []string{"SADD", "set"}
+	var entries [][]string
 	for i := 0; i < 200; i++ {
+		entries = append(entries, []string{"XADD", "stream", fmt.Sprintf("2-%d", i), "f", fmt.Sprint(i)})
 		list = append(list, fmt.Sprint("e", i))
 		hash = append(hash, fmt.Sprint("f", i), "x")
 		set = append(set, fmt.Sprint("m", i))
 	}
 	fill = append(fill, list, hash, set, []string{"ZADD", "zset", "1", "m"},
+		[]string{"XADD", "stream", "1-1", "f", "v"}, []string{"XGROUP", "CREATE", "stream", "g", "0"})
+	fill = append(fill, entries...)
+	fill = append(fill,
 		[]string{"SET", "big", strings.Repeat("a", 100_000)}, []string{"SETRANGE", "big", "0", "a"}, // edited in place from now on
 		[]string{"HSET", "gonehash", "f", "v0"},
 		[]string{"SELECT", "1"}, []string{"SET", "one", "1"},
@@ -95,7 +100,8 @@ func TestBGSaveIsPointInTime(t *testing.T) {
 	// path must keep the BGSAVE-time value.
 	writes := [][]string{{"BGSAVE"}, {"RPUSH", "list", "d"}, {"HSET", "hash", "f", "v1"},
 		{"SADD", "set", "z"}, {"ZADD", "zset", "2", "m"}, {"SETRANGE", "big", "0", "XXXXX"},
-		{"APPEND", "big", "tail"}, {"SET", "gonehash", "now a string"}}
+		{"APPEND", "big", "tail"}, {"SET", "gonehash", "now a string"},
+		{"XADD", "stream", "3-0", "f", "new"}, {"XDEL", "stream", "1-1"}, {"XREADGROUP", "GROUP", "g", "c", "COUNT", "5", "STREAMS", "stream", ">"}}
 	for i := n - 1; i >= 0; i -= 3 { // from the end, so many run before the walk gets there
 		writes = append(writes, []string{"SET", fmt.Sprint("k:", i), "v1"})
 		writes = append(writes, []string{"APPEND", fmt.Sprint("k:", i-1), "-changed"})
@@ -128,8 +134,8 @@ func TestBGSaveIsPointInTime(t *testing.T) {
 	}
 	redis := startRedis(t, "--dir", dir, "--dbfilename", "dump.rdb")
 	rc := dial(t, redis.addr)
-	if got := rc.do("DBSIZE"); got != fmt.Sprintf(":%d\r\n", n+6) {
-		t.Fatalf("DBSIZE in the snapshot %q, want %d", got, n+6)
+	if got := rc.do("DBSIZE"); got != fmt.Sprintf(":%d\r\n", n+7) {
+		t.Fatalf("DBSIZE in the snapshot %q, want %d", got, n+7)
 	}
 	var gets [][]string
 	for i := 0; i < n; i++ {
@@ -143,7 +149,9 @@ func TestBGSaveIsPointInTime(t *testing.T) {
 	}
 	for _, ck := range [][2]string{
 		{"LLEN list", ":200\r\n"}, {"LINDEX list -1", "$4\r\ne199\r\n"}, {"HGET hash f", "$2\r\nv0\r\n"},
-		{"HLEN hash", ":201\r\n"}, {"SCARD set", ":200\r\n"}, {"SISMEMBER set z", ":0\r\n"}, {"ZSCORE zset m", "$1\r\n1\r\n"},
+		{"HLEN hash", ":201\r\n"}, {"SCARD set", ":200\r\n"}, {"SISMEMBER set z", ":0\r\n"},
+		{"XLEN stream", ":201\r\n"}, {"XRANGE stream - + COUNT 1", "*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n"},
+		{"XPENDING stream g", "*4\r\n:0\r\n$-1\r\n$-1\r\n*-1\r\n"}, {"ZSCORE zset m", "$1\r\n1\r\n"},
 		{"STRLEN big", ":100000\r\n"}, {"GETRANGE big 0 4", "$5\r\naaaaa\r\n"}, {"HGET gonehash f", "$2\r\nv0\r\n"},
 		{"TTL k:0", ":-1\r\n"}, {"EXISTS new:99999", ":0\r\n"},
 		{"SELECT 1", "+OK\r\n"}, {"GET one", "$1\r\n1\r\n"},

@@ -135,20 +135,31 @@ func (j *snapJob) preserve(db int, key string, o *keyspace.Object, exp int64, go
 	j.cowBytes.Add(int64(j.pending[db].Len() - before))
 }
 
-// heldMin is the element count from which a list, hash or set that stays in the keyspace is
+// heldMin is the element count from which a list, hash, set or stream that stays in the keyspace is
 // copied for the snapshot instead of serialized under the lock: below it serializing costs
 // about as much as copying and makes no garbage (a walk that copied every small value made
 // 400–650 bytes of garbage per key, which the collector charges to lock holders as assists).
 const heldMin = 128
+
+// elements is the number of elements of a collection value.
+func elements(v any) int64 {
+	switch v := v.(type) {
+	case interface{ Len() int }:
+		return int64(v.Len())
+	case interface{ Len() int64 }:
+		return v.Len()
+	}
+	return 0
+}
 
 // detach moves a value out of the keyspace for the snapshot when that is cheaper than
 // serializing it under the lock. A value that is leaving the keyspace (gone) is simply kept,
 // whatever its type: nothing will write to it again. A string longer than 44 bytes is kept
 // too, and the key's copy loses Raw, the mark of a buffer owned by its value: every in-place
 // edit copies a buffer without it first (command.unshareString), so the bytes are copied only
-// if an edit comes, and past 44 bytes OBJECT ENCODING says "raw" either way. A big list, hash
-// or set that stays leaves the key a copy: O(nodes) for a list, whose copy shares node
-// buffers until written, and a wholesale array+map copy for a hash or set (bench/
+// if an edit comes, and past 44 bytes OBJECT ENCODING says "raw" either way. A big list, hash,
+// set or stream that stays leaves the key a copy: O(nodes) for a list or a stream, whose
+// copies share nodes until written, and a wholesale array+map copy for a hash or set (bench/
 // bigvalue_stall.py, first write to a 1M-element value during a walk: list 0.4–4 ms instead
 // of 247, hash 124–130 ms instead of 436). Other values are serialized instead.
 func detach(key string, o *keyspace.Object, exp int64, gone bool) (heldValue, bool) {
@@ -159,12 +170,10 @@ func detach(key string, o *keyspace.Object, exp int64, gone bool) (heldValue, bo
 		h := heldValue{key, *o, exp}
 		o.Raw = false
 		return h, true
-	case o.Type != keyspace.TypeList && o.Type != keyspace.TypeHash && o.Type != keyspace.TypeSet:
+	case o.Type != keyspace.TypeList && o.Type != keyspace.TypeHash && o.Type != keyspace.TypeSet &&
+		o.Type != keyspace.TypeStream:
 		return heldValue{}, false
-	case !o.Cloneable():
-		return heldValue{}, false
-	}
-	if v, ok := o.Val.(interface{ Len() int }); !ok || v.Len() < heldMin {
+	case !o.Cloneable() || elements(o.Val) < heldMin:
 		return heldValue{}, false
 	}
 	original := *o

@@ -79,7 +79,7 @@ func (b *Builder) StartNode(master ID, fields [][]byte) error {
 	if len(b.s.nodes) > 0 && !b.last.Less(master) {
 		return fmt.Errorf("node %v does not follow entry %v", master, b.last)
 	}
-	b.cur = newNodeFields(master, fields)
+	b.cur = newNodeFields(b.s.id, master, fields)
 	b.s.nodes = append(b.s.nodes, b.cur)
 	return nil
 }
@@ -101,11 +101,7 @@ func (b *Builder) AddEntry(id ID, fv [][]byte, deleted bool) error {
 	}
 	n.append(id, fv)
 	if deleted {
-		e := &n.entries[len(n.entries)-1]
-		e.flags |= flagDeleted
-		e.data = nil
-		n.live--
-		n.dead++
+		n.tombstone(len(n.entries) - 1)
 	}
 	b.last = id
 	return nil

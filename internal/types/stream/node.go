@@ -27,6 +27,9 @@ type entry struct {
 // node is one listpack: a master entry (the fields of its first entry) and its entries,
 // including the ones marked deleted, which Redis leaves in place until the node empties.
 type node struct {
+	// owner is the id of the stream that made the node, the only one that may change it in
+	// place: after a Clone other streams may be reading it (see Stream.writable).
+	owner   uint64
 	master  ID
 	fields  [][]byte
 	entries []entry
@@ -93,17 +96,17 @@ func lpBacklenSize(l int64) int64 {
 	return 5
 }
 
-func newNode(id ID, fv [][]byte) *node {
+func newNode(owner uint64, id ID, fv [][]byte) *node {
 	fields := make([][]byte, 0, len(fv)/2)
 	for i := 0; i < len(fv); i += 2 {
 		fields = append(fields, fv[i])
 	}
-	return newNodeFields(id, fields)
+	return newNodeFields(owner, id, fields)
 }
 
 // newNodeFields starts a node keyed by master whose master entry has fields.
-func newNodeFields(master ID, fields [][]byte) *node {
-	n := &node{master: master, fields: fields, size: lpHeaderAndEnd + lpIntSize(int64(len(fields))) + lpIntSize(0)}
+func newNodeFields(owner uint64, master ID, fields [][]byte) *node {
+	n := &node{owner: owner, master: master, fields: fields, size: lpHeaderAndEnd + lpIntSize(int64(len(fields))) + lpIntSize(0)}
 	for _, f := range fields {
 		n.size += lpStrSize(f)
 	}
@@ -147,6 +150,15 @@ func (n *node) append(id ID, fv [][]byte) {
 	n.size += sz
 	n.entries = append(n.entries, e)
 	n.live++
+}
+
+// tombstone marks entry j deleted; Redis leaves it in the listpack until the node empties.
+func (n *node) tombstone(j int) {
+	e := &n.entries[j]
+	e.flags |= flagDeleted
+	e.data = nil
+	n.live--
+	n.dead++
 }
 
 // Entry is a read-only view of one live stream entry.

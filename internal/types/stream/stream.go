@@ -1,12 +1,17 @@
 package stream
 
 import (
+	"slices"
 	"sort"
+	"sync/atomic"
 )
 
 // Stream is a Redis stream value.
 type Stream struct {
-	nodes        []*node
+	nodes []*node
+	// id stamps the nodes this stream made and may change in place. It stays 0 until the
+	// first Clone: until then no other stream holds any of the nodes.
+	id           uint64
 	length       int64
 	lastID       ID
 	firstID      ID
@@ -17,6 +22,27 @@ type Stream struct {
 }
 
 func New() *Stream { return &Stream{} }
+
+// lastStreamID numbers the streams Clone separates. It is shared by every server in the
+// process (tests run several), each cloning under its own lock, hence atomic.
+var lastStreamID atomic.Uint64
+
+// writable returns node i ready to be changed in place. A node this stream did not make
+// since its last Clone may be held by another stream too (a snapshot reading it without
+// the lock), so it is first replaced by a copy of its own: the entries are copied, their
+// field and value bytes shared (never modified), so a write pays for one listpack's worth
+// of entries, not for the stream.
+func (s *Stream) writable(i int) *node {
+	n := s.nodes[i]
+	if n.owner == s.id {
+		return n
+	}
+	c := *n
+	c.owner = s.id
+	c.entries = slices.Clone(n.entries)
+	s.nodes[i] = &c
+	return &c
+}
 
 func (s *Stream) Len() int64          { return s.length }
 func (s *Stream) LastID() ID          { return s.lastID }
@@ -79,10 +105,12 @@ func (s *Stream) Add(id ID, fv [][]byte, maxBytes, maxEntries int64) {
 		}
 		if tail.bytes()+total >= maxBytes || (maxEntries > 0 && tail.live+tail.dead >= maxEntries) {
 			tail = nil
+		} else {
+			tail = s.writable(len(s.nodes) - 1)
 		}
 	}
 	if tail == nil {
-		tail = newNode(id, fv)
+		tail = newNode(s.id, id, fv)
 		s.nodes = append(s.nodes, tail)
 	}
 	tail.append(id, fv)
@@ -194,10 +222,7 @@ func (s *Stream) remove(id ID) bool {
 	if n.live == 1 {
 		s.removeNode(ni)
 	} else {
-		n.entries[j].flags |= flagDeleted
-		n.entries[j].data = nil
-		n.live--
-		n.dead++
+		s.writable(ni).tombstone(j)
 	}
 	s.length--
 	return true
@@ -282,10 +307,8 @@ func (s *Stream) Trim(a TrimArgs) int64 {
 				break
 			}
 			if e.flags&flagDeleted == 0 {
-				e.flags |= flagDeleted
-				e.data = nil
-				n.live--
-				n.dead++
+				n = s.writable(0)
+				n.tombstone(j)
 				s.length--
 				deleted++
 			}
@@ -453,15 +476,19 @@ func (s *Stream) MemoryUsage() int64 {
 
 func raxEstimate(keys, nodes int64) int64 { return keys*16 + nodes*244 }
 
-// Clone returns an independent copy. Entry bytes are shared: they are never modified.
+// Clone returns an independent copy in O(nodes + consumers + pending entries). The nodes
+// are shared until written: both streams take new ids, so neither owns a node any more and
+// each copies a node before its first change (writable). Nothing is written into a shared
+// node, so a snapshot may read s without the lock while the copy is changed under it.
+//
+// The consumer groups are still copied whole, the one part that grows with the data: their
+// size is bounded by the entries delivered and not yet acknowledged, which consumers keep
+// small, where the entries themselves are the bulk of a big stream.
 func (s *Stream) Clone() any {
 	c := *s
-	c.nodes = make([]*node, len(s.nodes))
-	for i, n := range s.nodes {
-		cn := *n
-		cn.entries = append([]entry(nil), n.entries...)
-		c.nodes[i] = &cn
-	}
+	s.id = lastStreamID.Add(1)
+	c.id = lastStreamID.Add(1)
+	c.nodes = slices.Clone(s.nodes)
 	c.groups = nil
 	c.groupNames = nil
 	for _, name := range s.groupNames {

@@ -5,16 +5,18 @@
 #      than 1 while every reply still waits for its fsync);
 #   2. GET latency (p50/p99/max) while a BGSAVE of KEYS keys runs, against the same GET run
 #      without a save (Redis pays for fork and copy-on-write pages; Redoubt for its walk).
-# Usage: bench/persistence.sh [--keys N] [--rounds R] [--bin PATH] > results.md
+# Usage: bench/persistence.sh [--keys N] [--rounds R] [--bin PATH] [--only aof|bgsave] > results.md
 set -euo pipefail
 KEYS=1000000
 ROUNDS=3
 BIN=""
+ONLY=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --keys) KEYS=$2; shift 2 ;;
     --rounds) ROUNDS=$2; shift 2 ;;
     --bin) BIN=$2; shift 2 ;;
+    --only) ONLY=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -40,6 +42,7 @@ field() { # csv-line column-index
 
 echo "# Persistence benchmark ($(date -u +%FT%TZ), $(nproc) cores, keys=$KEYS, rounds=$ROUNDS)"
 echo
+if [ "$ONLY" != bgsave ]; then
 echo "## SET with appendonly yes, appendfsync always (ops/s, median of $ROUNDS)"
 echo
 echo "| clients | Redoubt | Redis | ratio |"
@@ -60,6 +63,8 @@ for c in 1 50; do
   a=$(printf '%s\n' "${rd[@]}" | median); b=$(printf '%s\n' "${rs[@]}" | median)
   echo "| $c | $a | $b | $(python3 -c "print(f'{$a/$b:.2f}')") |"
 done
+fi
+[ "$ONLY" = aof ] && exit 0
 
 echo
 echo "## GET latency during BGSAVE of $KEYS keys (ms; -c 50, 300000 GETs, median of $ROUNDS)"

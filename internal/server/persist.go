@@ -186,11 +186,16 @@ func publish(tmp, path string) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return err
 	}
+	syncDir(path)
+	return nil
+}
+
+// syncDir makes a rename into path's directory durable.
+func syncDir(path string) {
 	if d, err := os.Open(filepath.Dir(path)); err == nil {
 		d.Sync()
 		d.Close()
 	}
-	return nil
 }
 
 // saveRDB writes the dataset to dir/dbfilename in the foreground, holding s.mu throughout
@@ -294,14 +299,23 @@ func (s *Server) runBGSave(j *snapJob, f *os.File) {
 	err := fillTemp(f, func(w io.Writer) error { return s.writeSnapshot(j, w) }, s.cfg.Bool("rdb-save-incremental-fsync"))
 	defer os.Remove(f.Name())
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if j.aborted.Load() {
+		s.mu.Unlock()
 		return // superseded; the temporary file goes
 	}
 	if err == nil {
 		// Renamed under the lock, so a foreground save that superseded this one cannot be
-		// overwritten by it.
-		err = publish(f.Name(), path)
+		// overwritten by it; the directory's fsync, which can take long, runs unlocked.
+		err = os.Rename(f.Name(), path)
+	}
+	s.mu.Unlock()
+	if err == nil {
+		syncDir(path)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if j.aborted.Load() {
+		return // superseded meanwhile: the newer save renames its file over this one
 	}
 	s.bg = nil
 	s.endWalk()

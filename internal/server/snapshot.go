@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -154,19 +155,20 @@ func elements(v any) int64 {
 
 // detach moves a value out of the keyspace for the snapshot when that is cheaper than
 // serializing it under the lock. A value that is leaving the keyspace (gone) is simply kept,
-// whatever its type: nothing will write to it again. A string longer than 44 bytes is kept
-// too, and the key's copy loses Raw, the mark of a buffer owned by its value: every in-place
-// edit copies a buffer without it first (command.unshareString), so the bytes are copied only
-// if an edit comes, and past 44 bytes OBJECT ENCODING says "raw" either way. A big list, hash,
-// set or stream that stays leaves the key a copy: O(nodes) for a list or a stream, whose
-// copies share nodes until written, and a wholesale array+map copy for a hash or set (bench/
+// whatever its type: nothing will write to it again. So is a string, unless it is a short
+// one marked Raw: Raw marks a buffer owned by its value, and every in-place edit copies a
+// buffer without it first (command.unshareString), so clearing it on the key's side means
+// the bytes are copied only if an edit comes; past 44 bytes OBJECT ENCODING says "raw"
+// either way, and most strings (stored by SET) never had it. A big list, hash, set or stream
+// that stays leaves the key a copy: O(nodes) for a list or a stream, whose copies share
+// nodes until written, and a wholesale array+map copy for a hash or set (bench/
 // bigvalue_stall.py, first write to a 1M-element value during a walk: list 0.4–4 ms instead
 // of 247, hash 124–130 ms instead of 436). Other values are serialized instead.
 func detach(key string, o *keyspace.Object, exp int64, gone bool) (heldValue, bool) {
 	switch {
 	case gone:
 		return heldValue{key, *o, exp}, true
-	case o.Type == keyspace.TypeString && len(o.Str) > 44:
+	case o.Type == keyspace.TypeString && (!o.Raw || len(o.Str) > 44):
 		h := heldValue{key, *o, exp}
 		o.Raw = false
 		return h, true
@@ -272,6 +274,8 @@ func (s *Server) writeSnapshot(j *snapJob, w io.Writer) error {
 	}
 	walked := j.format.newBuffer()
 	var walkErr error
+	// own holds what the walk itself kept, cow what writers handed over (current_cow_size).
+	var own, cow []heldValue
 	for db := range j.pending {
 		keys, volatile := j.snap.Sizes(db)
 		if keys == 0 {
@@ -287,15 +291,15 @@ func (s *Server) writeSnapshot(j *snapJob, w io.Writer) error {
 				return errSnapshotAborted
 			}
 			preserved := j.pending[db].Take()
-			held := j.held[db]
-			j.held[db] = nil
+			cow = j.takeHeld(db, cow[:0])
+			own = own[:0]
 			stepKeys := 0
 			done = j.snap.Step(db, snapshotBudget, func(key string, o *keyspace.Object, exp int64) {
 				j.keysDone++
 				stepKeys++
-				// The walk, too, leaves big values to be serialized unlocked.
+				// The walk, too, keeps what it can and serializes it after unlocking.
 				if h, ok := detach(key, o, exp, false); ok {
-					held = append(held, h)
+					own = append(own, h)
 					return
 				}
 				if err := walked.Add(key, o, exp); err != nil && walkErr == nil {
@@ -304,8 +308,7 @@ func (s *Server) writeSnapshot(j *snapJob, w io.Writer) error {
 			})
 			if done {
 				preserved = append(preserved, j.pending[db].Take()...)
-				held = append(held, j.held[db]...)
-				j.held[db] = nil
+				cow = j.takeHeld(db, cow)
 			}
 			err := j.err
 			s.mu.Unlock()
@@ -316,13 +319,14 @@ func (s *Server) writeSnapshot(j *snapJob, w io.Writer) error {
 				return err
 			}
 			// The held values belong to the snapshot alone now: serialized without the lock.
-			for _, h := range held {
-				before := walked.Len()
-				if err := walked.Add(h.key, &h.o, h.exp); err != nil {
-					return err
-				}
-				j.cowBytes.Add(int64(walked.Len() - before))
+			if err := serializeHeld(walked, own); err != nil {
+				return err
 			}
+			before := walked.Len()
+			if err := serializeHeld(walked, cow); err != nil {
+				return err
+			}
+			j.cowBytes.Add(int64(walked.Len() - before))
 			if err := fr.entries(preserved); err != nil {
 				return err
 			}
@@ -332,10 +336,32 @@ func (s *Server) writeSnapshot(j *snapJob, w io.Writer) error {
 				return err
 			}
 			walked.Reset()
+			clear(own) // drop the references, keep the room
+			clear(cow)
 			time.Sleep(time.Duration(stepKeys) * j.keyDelay)
+			// Background work: clients that were waiting for a CPU while the walk ran go first.
+			runtime.Gosched()
 		}
 	}
 	return fr.close()
+}
+
+// takeHeld appends the values writers handed over for db to dst and empties the job's list,
+// keeping its room. Called under s.mu.
+func (j *snapJob) takeHeld(db int, dst []heldValue) []heldValue {
+	dst = append(dst, j.held[db]...)
+	clear(j.held[db])
+	j.held[db] = j.held[db][:0]
+	return dst
+}
+
+func serializeHeld(b entryBuffer, held []heldValue) error {
+	for i := range held {
+		if err := b.Add(held[i].key, &held[i].o, held[i].exp); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // writeRDBLocked writes the whole dataset as an RDB while the caller holds s.mu (SAVE,

@@ -438,11 +438,8 @@ func hrandfieldCmd(c *Ctx) {
 		}
 		return
 	}
-	idx := h.Sample(int(l))
-	header(len(idx))
-	for _, i := range idx {
-		emit(h.At(i))
-	}
+	header(int(l))
+	h.Sample(int(l), emit)
 }
 
 func hscanCmd(c *Ctx) {

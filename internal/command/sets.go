@@ -371,11 +371,8 @@ func srandmemberCmd(c *Ctx) {
 		}
 		return
 	}
-	idx := s.Sample(int(l))
-	c.W.Array(len(idx))
-	for _, i := range idx {
-		writeMember(c.W, s.At(i))
-	}
+	c.W.Array(int(l))
+	s.Sample(int(l), func(m set.Member) { writeMember(c.W, m) })
 }
 
 // readSets looks every key up for a read, as SINTER, SUNION and SDIFF do before any work: a

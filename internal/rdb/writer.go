@@ -210,8 +210,7 @@ func (w *Writer) WriteKey(key string, o *keyspace.Object, expireMs int64) error 
 		w.byte1(typeHash)
 		w.strString(key)
 		w.length(uint64(h.Len()))
-		for i := 0; i < h.Len(); i++ {
-			f, v := h.At(i)
+		for f, v := range h.All() {
 			w.strString(f)
 			w.strString(v)
 		}
@@ -224,8 +223,7 @@ func (w *Writer) WriteKey(key string, o *keyspace.Object, expireMs int64) error 
 		w.strString(key)
 		w.length(uint64(s.Len()))
 		var num []byte
-		for i := 0; i < s.Len(); i++ {
-			m := s.At(i)
+		for m := range s.All() {
 			if m.IsInt {
 				num = strconv.AppendInt(num[:0], m.Int, 10)
 				w.str(num)

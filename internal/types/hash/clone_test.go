@@ -2,6 +2,9 @@ package hash
 
 import (
 	"fmt"
+	"maps"
+	"math/rand/v2"
+	"strings"
 	"testing"
 )
 
@@ -34,6 +37,76 @@ func TestCloneIndependentBothWays(t *testing.T) {
 		}
 		if h.Len() != n-1 || c.Len() != n {
 			t.Errorf("n=%d: lengths %d %d", n, h.Len(), c.Len())
+		}
+	}
+}
+
+// TestCloneInterleaved: after a Clone, random writes to either side (conversions included)
+// show only on that side, each compared with its own map.
+func TestCloneInterleaved(t *testing.T) {
+	for _, tc := range []struct {
+		seed      uint64
+		size, ops int
+		fields    int
+		lim       Limits
+	}{
+		{1, 50, 2000, 100, Limits{Entries: 128, Value: 64}}, // converts on the way
+		{2, 100000, 50000, 150000, Limits{Entries: 128, Value: 64}},
+		{3, 1000, 20000, 2000, Limits{Entries: 0, Value: 0}},
+	} {
+		t.Run(fmt.Sprint(tc.seed), func(t *testing.T) {
+			r := rand.New(rand.NewPCG(tc.seed, 0))
+			src, model := New(), map[string]string{}
+			for i := 0; i < tc.size; i++ {
+				f := fmt.Sprint("f", r.IntN(tc.fields))
+				src.Set([]byte(f), []byte("v0"), tc.lim)
+				model[f] = "v0"
+			}
+			hashes := []*Hash{src, src.Clone().(*Hash)}
+			models := []map[string]string{model, maps.Clone(model)}
+			for i := 0; i < tc.ops; i++ {
+				j := r.IntN(2)
+				f := fmt.Sprint("f", r.IntN(tc.fields))
+				if r.IntN(3) == 0 {
+					hashes[j].Delete([]byte(f))
+					delete(models[j], f)
+				} else {
+					v := strings.Repeat("v", r.IntN(70))
+					hashes[j].Set([]byte(f), []byte(v), tc.lim)
+					models[j][f] = v
+				}
+			}
+			for j, h := range hashes {
+				var bytes int64
+				for f, v := range models[j] {
+					bytes += int64(len(f) + len(v))
+				}
+				if got := maps.Collect(h.All()); !maps.Equal(got, models[j]) || h.Bytes() != bytes || h.Len() != len(models[j]) {
+					t.Fatalf("side %d: %d fields, %d bytes; model %d fields, %d bytes", j, len(got), h.Bytes(), len(models[j]), bytes)
+				}
+			}
+		})
+	}
+}
+
+// TestHashSample: distinct pairs, min(k, Len) of them, as stored, in both encodings.
+func TestHashSample(t *testing.T) {
+	for _, n := range []int{5, 1000} {
+		h := New()
+		for i := 0; i < n; i++ {
+			h.Set([]byte(fmt.Sprint("f", i)), []byte(fmt.Sprint(i)), Limits{Entries: 128, Value: 64})
+		}
+		for _, k := range []int{0, 1, 3, n / 2, n, n + 1} {
+			seen := map[string]bool{}
+			h.Sample(k, func(f, v string) {
+				if seen[f] || "f"+v != f {
+					t.Fatalf("n=%d k=%d: %q %q repeated or mismatched", n, k, f, v)
+				}
+				seen[f] = true
+			})
+			if len(seen) != min(k, n) {
+				t.Fatalf("n=%d k=%d: %d pairs", n, k, len(seen))
+			}
 		}
 	}
 }

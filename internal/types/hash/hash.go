@@ -3,9 +3,10 @@ package hash
 
 import (
 	"iter"
-	"maps"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/redoubt/redoubt/internal/types/dict"
 )
 
 // maxListpackBytes is Redis's listpack safety limit (lpSafeToAdd): a listpack never grows
@@ -19,40 +20,36 @@ type entry struct{ field, value string }
 
 // Hash is one hash value. The zero value is an empty listpack.
 //
-// Both encodings keep the pairs in one dense slice. As a listpack the slice is in insertion
-// order, lookups scan it and deletions close the gap, so iteration order is the one Redis's
-// listpack shows. As a hashtable a map indexes the slice and deletions move the last pair into
-// the hole, which keeps every operation O(1) and random picks uniform.
+// As a listpack the pairs are a flat slice in insertion order: lookups scan it and deletions
+// close the gap, so iteration order is the one Redis's listpack shows. As a hashtable they
+// live in a dict.Table, whose Clone is cheap enough for a snapshot to take under the lock.
 type Hash struct {
-	entries []entry
-	index   map[string]int // nil while a listpack
-	bytes   int64          // sum of field and value lengths
-	// peak is the largest size since index was built: Go maps never shrink, so the map is
-	// rebuilt once it is mostly empty, as Redis resizes a sparse dict.
-	peak int
+	entries []entry             // a listpack's pairs
+	table   *dict.Table[string] // nil while a listpack
+	bytes   int64               // sum of field and value lengths
 }
 
 // New returns an empty hash.
 func New() *Hash { return &Hash{} }
 
 // Len is the number of fields.
-func (h *Hash) Len() int { return len(h.entries) }
+func (h *Hash) Len() int {
+	if h.table != nil {
+		return h.table.Len()
+	}
+	return len(h.entries)
+}
 
 // Encoding is the name OBJECT ENCODING reports.
 func (h *Hash) Encoding() string {
-	if h.index == nil {
+	if h.table == nil {
 		return "listpack"
 	}
 	return "hashtable"
 }
 
+// find returns the listpack position of field, or -1.
 func (h *Hash) find(field []byte) int {
-	if h.index != nil {
-		if i, ok := h.index[string(field)]; ok {
-			return i
-		}
-		return -1
-	}
 	for i := range h.entries {
 		if h.entries[i].field == string(field) {
 			return i
@@ -63,6 +60,9 @@ func (h *Hash) find(field []byte) int {
 
 // Get returns the value of field.
 func (h *Hash) Get(field []byte) (string, bool) {
+	if h.table != nil {
+		return h.table.GetBytes(field)
+	}
 	if i := h.find(field); i >= 0 {
 		return h.entries[i].value, true
 	}
@@ -73,84 +73,80 @@ func (h *Hash) Get(field []byte) (string, bool) {
 func (h *Hash) Bytes() int64 { return h.bytes }
 
 // Has reports whether field exists.
-func (h *Hash) Has(field []byte) bool { return h.find(field) >= 0 }
+func (h *Hash) Has(field []byte) bool {
+	_, ok := h.Get(field)
+	return ok
+}
 
 // Set stores value at field and reports whether the field is new. Like Redis's hashTypeSet it
 // converts a listpack to a hashtable when the field or value is longer than lim.Value, and
 // when the hash ends up with more than lim.Entries fields.
 func (h *Hash) Set(field, value []byte, lim Limits) (created bool) {
-	if h.index == nil && (int64(len(field)) > lim.Value || int64(len(value)) > lim.Value ||
+	if h.table == nil && (int64(len(field)) > lim.Value || int64(len(value)) > lim.Value ||
 		h.bytes+int64(len(field))+int64(len(value)) > maxListpackBytes) {
 		h.convert()
+	}
+	if h.table != nil {
+		v, created := h.table.Upsert(field)
+		if created {
+			h.bytes += int64(len(field))
+		}
+		h.bytes += int64(len(value)) - int64(len(*v))
+		*v = string(value)
+		return created
 	}
 	if i := h.find(field); i >= 0 {
 		e := &h.entries[i]
 		h.bytes += int64(len(value)) - int64(len(e.value))
 		e.value = string(value)
 	} else {
-		f := string(field)
-		h.entries = append(h.entries, entry{f, string(value)})
+		h.entries = append(h.entries, entry{string(field), string(value)})
 		h.bytes += int64(len(field)) + int64(len(value))
-		if h.index != nil {
-			h.index[f] = len(h.entries) - 1
-			h.peak = max(h.peak, len(h.entries))
-		}
 		created = true
 	}
-	if h.index == nil && int64(len(h.entries)) > lim.Entries {
+	// Checked on updates too: lowered limits apply to the next write of a listpack.
+	if int64(len(h.entries)) > lim.Entries {
 		h.convert()
 	}
 	return created
 }
 
-// convert builds the index; Redis never converts a hashtable back to a listpack.
+// convert moves the pairs into a table; Redis never converts a hashtable back to a listpack.
 func (h *Hash) convert() {
-	h.index = make(map[string]int, len(h.entries))
-	for i, e := range h.entries {
-		h.index[e.field] = i
+	h.table = dict.New[string](len(h.entries))
+	for _, e := range h.entries {
+		h.table.Set(e.field, e.value)
 	}
-	h.peak = len(h.entries)
+	h.entries = nil
 }
 
 // Delete removes field and reports whether it existed.
 func (h *Hash) Delete(field []byte) bool {
+	if h.table != nil {
+		v, ok := h.table.DeleteBytes(field)
+		if ok {
+			h.bytes -= int64(len(field) + len(v))
+		}
+		return ok
+	}
 	i := h.find(field)
 	if i < 0 {
 		return false
 	}
 	h.bytes -= int64(len(h.entries[i].field) + len(h.entries[i].value))
-	last := len(h.entries) - 1
-	if h.index == nil {
-		copy(h.entries[i:], h.entries[i+1:])
-	} else {
-		delete(h.index, h.entries[i].field)
-		if i != last {
-			h.entries[i] = h.entries[last]
-			h.index[h.entries[i].field] = i
-		}
-	}
-	h.entries[last] = entry{}
-	h.entries = h.entries[:last]
-	h.shrink()
-	return true
-}
-
-func (h *Hash) shrink() {
-	n := len(h.entries)
-	if cap(h.entries) > 64 && n*4 < cap(h.entries) {
+	h.entries = slices.Delete(h.entries, i, i+1)
+	if n := len(h.entries); cap(h.entries) > 64 && n*4 < cap(h.entries) {
 		h.entries = append(make([]entry, 0, n*2), h.entries...)
 	}
-	if h.index != nil && h.peak > 64 && n*8 < h.peak {
-		h.convert()
-	}
+	return true
 }
-
-// At returns the pair at position i (0 <= i < Len) of the iteration order.
-func (h *Hash) At(i int) (field, value string) { return h.entries[i].field, h.entries[i].value }
 
 // All yields the pairs in iteration order (insertion order for a listpack). The hash must not
 // be modified during the iteration.
 func (h *Hash) All() iter.Seq2[string, string] {
+	if h.table != nil {
+		return h.table.All()
+	}
 	return func(yield func(string, string) bool) {
 		for _, e := range h.entries {
 			if !yield(e.field, e.value) {
@@ -161,55 +157,58 @@ func (h *Hash) All() iter.Seq2[string, string] {
 }
 
 // Random returns a uniformly chosen pair; the hash must not be empty.
-func (h *Hash) Random() (field, value string) { return h.At(rand.IntN(len(h.entries))) }
+func (h *Hash) Random() (field, value string) {
+	if h.table != nil {
+		return h.table.Random()
+	}
+	e := h.entries[rand.IntN(len(h.entries))]
+	return e.field, e.value
+}
 
-// Sample returns k distinct random positions, 0 <= k <= Len, in random order.
-func (h *Hash) Sample(k int) []int { return sample(len(h.entries), k) }
+// Sample calls fn with k distinct random pairs (all of them when k >= Len), in random order.
+// The hash must not be modified during the calls.
+func (h *Hash) Sample(k int, fn func(field, value string)) {
+	if h.table != nil {
+		h.table.Sample(k, fn)
+		return
+	}
+	for _, i := range sample(len(h.entries), k) {
+		fn(h.entries[i].field, h.entries[i].value)
+	}
+}
 
 // Scan calls fn with the pairs of one HSCAN step from cursor and returns the next cursor, 0
 // when the walk is complete. A listpack is returned whole in one step whatever the cursor, as
-// Redis does. A hashtable is walked from the last position down, about count pairs a step:
-// as deletions only move the last pair down, a pair present for the whole walk is never moved
-// into the part already walked, so it is returned at least once (Redis's SCAN guarantee).
-// The cursor is the number of positions left to walk.
+// Redis does; a hashtable in steps of about count pairs (see dict.Table.Scan for the
+// guarantee).
 func (h *Hash) Scan(cursor uint64, count int64, fn func(field, value string)) uint64 {
-	if h.index == nil {
-		for _, e := range h.entries {
-			fn(e.field, e.value)
-		}
-		return 0
+	if h.table != nil {
+		return h.table.Scan(cursor, int(count), fn)
 	}
-	p := uint64(len(h.entries))
-	if cursor != 0 && cursor < p {
-		p = cursor
+	for _, e := range h.entries {
+		fn(e.field, e.value)
 	}
-	for ; p > 0 && count > 0; count-- {
-		p--
-		fn(h.entries[p].field, h.entries[p].value)
-	}
-	return p
+	return 0
 }
 
-// Clone returns an independent copy with the same encoding (for COPY).
+// Clone returns an independent copy with the same encoding (for COPY, and for a snapshot,
+// which keeps the original while the key continues on the copy). A hashtable's copy costs
+// its directory, not its fields.
 func (h *Hash) Clone() any {
-	// Copying the index wholesale is 4× faster than rebuilding it (60 against 250 ms for 1M
-	// fields): a snapshot clones a hash under the lock when a write is about to change it.
-	c := &Hash{entries: slices.Clone(h.entries), bytes: h.bytes, peak: h.peak}
-	if h.index != nil {
-		c.index = maps.Clone(h.index)
+	c := &Hash{entries: slices.Clone(h.entries), bytes: h.bytes}
+	if h.table != nil {
+		c.table = h.table.Clone()
 	}
 	return c
 }
 
 // MemoryUsage estimates the bytes the value occupies.
 func (h *Hash) MemoryUsage() int64 {
-	const perEntry = 32 // two string headers
-	n := int64(cap(h.entries))*perEntry + h.bytes
-	if h.index != nil {
-		const perSlot = 48 // key header, int and map bookkeeping
-		n += int64(h.peak) * perSlot
+	if h.table != nil {
+		return h.table.MemoryUsage() + h.bytes
 	}
-	return n
+	const perEntry = 32 // two string headers
+	return int64(cap(h.entries))*perEntry + h.bytes
 }
 
 // sample picks k distinct values of [0, n) uniformly. When k is a large part of n it shuffles

@@ -99,6 +99,39 @@ func TestConversion(t *testing.T) {
 	}
 }
 
+// TestLoweredLimits: limits lowered since a listpack was built apply at its next write, even
+// one that only updates a field, as in Redis.
+func TestLoweredLimits(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		lim          Limits
+		field, value string
+		want         string
+	}{
+		{"update under fewer entries", Limits{1, 64}, "a", "x", "hashtable"},
+		{"update within a shorter value limit", Limits{128, 1}, "a", "x", "listpack"},
+		{"update past a shorter value limit", Limits{128, 1}, "a", "xy", "hashtable"},
+		{"new field under fewer entries", Limits{2, 64}, "c", "x", "hashtable"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := New()
+			h.Set([]byte("a"), []byte("1"), defaults)
+			h.Set([]byte("b"), []byte("2"), defaults)
+			h.Set([]byte(tc.field), []byte(tc.value), tc.lim)
+			if h.Encoding() != tc.want {
+				t.Fatalf("encoding %s, want %s", h.Encoding(), tc.want)
+			}
+			var bytes int64
+			for f, v := range h.All() {
+				bytes += int64(len(f) + len(v))
+			}
+			if v, ok := h.Get([]byte(tc.field)); !ok || v != tc.value || h.Bytes() != bytes {
+				t.Fatalf("after the write: %q %v, %d bytes for %d", v, ok, h.Bytes(), bytes)
+			}
+		})
+	}
+}
+
 func TestCloneIsIndependent(t *testing.T) {
 	for _, lim := range []Limits{defaults, {0, 0}} {
 		h := New()

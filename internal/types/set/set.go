@@ -3,10 +3,11 @@ package set
 
 import (
 	"iter"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"strconv"
+
+	"github.com/redoubt/redoubt/internal/types/dict"
 )
 
 // maxIntset is Redis's own cap on set-max-intset-entries (intset internals address 2^30).
@@ -31,16 +32,12 @@ func (m Member) String() string {
 // Set is one set value. The zero value is an empty intset.
 //
 // As an intset the members are int64s in ascending order, so iteration order is Redis's. As a
-// hashtable they are strings in a dense slice indexed by a map; deletions move the last
-// member into the hole, which keeps every operation O(1) and random picks uniform.
+// hashtable they are the keys of a dict.Table, whose Clone is cheap enough for a snapshot to
+// take under the lock.
 type Set struct {
-	ints    []int64
-	members []string
-	index   map[string]int // nil while an intset
-	bytes   int64          // sum of member lengths of a hashtable
-	// peak is the largest size since index was built: Go maps never shrink, so the map is
-	// rebuilt once it is mostly empty, as Redis resizes a sparse dict.
-	peak int
+	ints  []int64
+	table *dict.Table[struct{}] // nil while an intset
+	bytes int64                 // sum of member lengths of a hashtable
 }
 
 // New returns an empty set.
@@ -48,15 +45,15 @@ func New() *Set { return &Set{} }
 
 // Len is the number of members.
 func (s *Set) Len() int {
-	if s.index == nil {
+	if s.table == nil {
 		return len(s.ints)
 	}
-	return len(s.members)
+	return s.table.Len()
 }
 
 // Bytes is the sum of the lengths of all members (for an intset, an upper bound).
 func (s *Set) Bytes() int64 {
-	if s.index == nil {
+	if s.table == nil {
 		return int64(len(s.ints)) * 20
 	}
 	return s.bytes
@@ -64,18 +61,23 @@ func (s *Set) Bytes() int64 {
 
 // PopRandom removes a uniformly chosen member and returns it; the set must not be empty.
 func (s *Set) PopRandom() Member {
-	i := rand.IntN(s.Len())
-	m := s.At(i)
-	s.removeAt(i)
-	return m
+	if s.table == nil {
+		i := rand.IntN(len(s.ints))
+		m := Member{Int: s.ints[i], IsInt: true}
+		s.removeInt(i)
+		return m
+	}
+	m, _ := s.table.Random()
+	s.removeStr(m)
+	return Member{Str: m}
 }
 
 // IsIntset reports the intset encoding.
-func (s *Set) IsIntset() bool { return s.index == nil }
+func (s *Set) IsIntset() bool { return s.table == nil }
 
 // Encoding is the name OBJECT ENCODING reports.
 func (s *Set) Encoding() string {
-	if s.index == nil {
+	if s.table == nil {
 		return "intset"
 	}
 	return "hashtable"
@@ -127,24 +129,28 @@ func (s *Set) intPos(n int64) (int, bool) { return slices.BinarySearch(s.ints, n
 // Add adds member and reports whether it was new. An intset converts to a hashtable when the
 // member is not a canonical integer or the set grows past maxEntries, as Redis's setTypeAdd.
 func (s *Set) Add(member []byte, maxEntries int64) bool {
-	if s.index == nil {
+	if s.table == nil {
 		if n, ok := ParseInt(member); ok {
 			return s.addInt(n, maxEntries)
 		}
 		s.convert()
 	}
-	return s.addStr(string(member))
+	if _, created := s.table.Upsert(member); !created {
+		return false
+	}
+	s.bytes += int64(len(member))
+	return true
 }
 
 // AddMember is Add for a member read from another set.
 func (s *Set) AddMember(m Member, maxEntries int64) bool {
 	if m.IsInt {
-		if s.index == nil {
+		if s.table == nil {
 			return s.addInt(m.Int, maxEntries)
 		}
 		return s.addStr(m.String())
 	}
-	if s.index == nil {
+	if s.table == nil {
 		if n, ok := ParseInt(m.Str); ok {
 			return s.addInt(n, maxEntries)
 		}
@@ -166,38 +172,25 @@ func (s *Set) addInt(n int64, maxEntries int64) bool {
 }
 
 func (s *Set) addStr(m string) bool {
-	if _, ok := s.index[m]; ok {
+	if !s.table.Set(m, struct{}{}) {
 		return false
 	}
-	s.index[m] = len(s.members)
-	s.members = append(s.members, m)
 	s.bytes += int64(len(m))
-	s.peak = max(s.peak, len(s.members))
 	return true
 }
 
 // convert turns an intset into a hashtable; Redis never converts back.
 func (s *Set) convert() {
-	s.members = make([]string, len(s.ints))
-	for i, n := range s.ints {
-		s.members[i] = strconv.FormatInt(n, 10)
-		s.bytes += int64(len(s.members[i]))
+	s.table = dict.New[struct{}](len(s.ints))
+	for _, n := range s.ints {
+		s.addStr(strconv.FormatInt(n, 10))
 	}
 	s.ints = nil
-	s.reindex()
-}
-
-func (s *Set) reindex() {
-	s.index = make(map[string]int, len(s.members))
-	for i, m := range s.members {
-		s.index[m] = i
-	}
-	s.peak = len(s.members)
 }
 
 // Has reports whether member is in the set.
 func (s *Set) Has(member []byte) bool {
-	if s.index == nil {
+	if s.table == nil {
 		n, ok := ParseInt(member)
 		if !ok {
 			return false
@@ -205,14 +198,14 @@ func (s *Set) Has(member []byte) bool {
 		_, found := s.intPos(n)
 		return found
 	}
-	_, ok := s.index[string(member)]
+	_, ok := s.table.GetBytes(member)
 	return ok
 }
 
 // HasMember is Has for a member read from another set.
 func (s *Set) HasMember(m Member) bool {
 	if !m.IsInt {
-		if s.index == nil {
+		if s.table == nil {
 			n, ok := ParseInt(m.Str)
 			if !ok {
 				return false
@@ -220,92 +213,83 @@ func (s *Set) HasMember(m Member) bool {
 			_, found := s.intPos(n)
 			return found
 		}
-		_, ok := s.index[m.Str]
+		_, ok := s.table.Get(m.Str)
 		return ok
 	}
-	if s.index == nil {
+	if s.table == nil {
 		_, found := s.intPos(m.Int)
 		return found
 	}
 	var buf [20]byte
-	_, ok := s.index[string(strconv.AppendInt(buf[:0], m.Int, 10))]
+	_, ok := s.table.GetBytes(strconv.AppendInt(buf[:0], m.Int, 10))
 	return ok
 }
 
 // Remove deletes member and reports whether it was present.
 func (s *Set) Remove(member []byte) bool {
-	if s.index == nil {
+	if s.table == nil {
 		n, ok := ParseInt(member)
 		if !ok {
 			return false
 		}
 		i, found := s.intPos(n)
 		if found {
-			s.removeAt(i)
+			s.removeInt(i)
 		}
 		return found
 	}
-	i, ok := s.index[string(member)]
+	_, ok := s.table.DeleteBytes(member)
 	if ok {
-		s.removeAt(i)
+		s.bytes -= int64(len(member))
 	}
 	return ok
 }
 
 // RemoveMember is Remove for a member read from another set.
 func (s *Set) RemoveMember(m Member) bool {
-	if m.IsInt && s.index == nil {
+	if m.IsInt && s.table == nil {
 		i, found := s.intPos(m.Int)
 		if found {
-			s.removeAt(i)
+			s.removeInt(i)
 		}
 		return found
+	}
+	if !m.IsInt && s.table != nil {
+		return s.removeStr(m.Str)
 	}
 	return s.Remove([]byte(m.String()))
 }
 
-// removeAt deletes the member at position i. In a hashtable the last member takes its place.
-func (s *Set) removeAt(i int) {
-	if s.index == nil {
-		s.ints = slices.Delete(s.ints, i, i+1)
-		if cap(s.ints) > 64 && len(s.ints)*4 < cap(s.ints) {
-			s.ints = append(make([]int64, 0, len(s.ints)*2), s.ints...)
-		}
-		return
+func (s *Set) removeStr(m string) bool {
+	_, ok := s.table.Delete(m)
+	if ok {
+		s.bytes -= int64(len(m))
 	}
-	m := s.members[i]
-	s.bytes -= int64(len(m))
-	delete(s.index, m)
-	last := len(s.members) - 1
-	if i != last {
-		s.members[i] = s.members[last]
-		s.index[s.members[i]] = i
-	}
-	s.members[last] = ""
-	s.members = s.members[:last]
-	n := len(s.members)
-	if cap(s.members) > 64 && n*4 < cap(s.members) {
-		s.members = append(make([]string, 0, n*2), s.members...)
-	}
-	if s.peak > 64 && n*8 < s.peak {
-		s.reindex()
-	}
+	return ok
 }
 
-// At returns the member at position i (0 <= i < Len) of the iteration order.
-func (s *Set) At(i int) Member {
-	if s.index == nil {
-		return Member{Int: s.ints[i], IsInt: true}
+// removeInt deletes the intset member at position i.
+func (s *Set) removeInt(i int) {
+	s.ints = slices.Delete(s.ints, i, i+1)
+	if cap(s.ints) > 64 && len(s.ints)*4 < cap(s.ints) {
+		s.ints = append(make([]int64, 0, len(s.ints)*2), s.ints...)
 	}
-	return Member{Str: s.members[i]}
 }
 
 // All yields the members in iteration order (ascending for an intset). The set must not be
 // modified during the iteration.
 func (s *Set) All() iter.Seq[Member] {
 	return func(yield func(Member) bool) {
-		for i, n := 0, s.Len(); i < n; i++ {
-			if !yield(s.At(i)) {
+		if s.table != nil {
+			for m := range s.table.All() {
+				if !yield(Member{Str: m}) {
+					return
+				}
+			}
+			return
+		}
+		for _, n := range s.ints {
+			if !yield(Member{Int: n, IsInt: true}) {
 				return
 			}
 		}
@@ -313,86 +297,82 @@ func (s *Set) All() iter.Seq[Member] {
 }
 
 // Random returns a uniformly chosen member; the set must not be empty.
-func (s *Set) Random() Member { return s.At(rand.IntN(s.Len())) }
+func (s *Set) Random() Member {
+	if s.table != nil {
+		m, _ := s.table.Random()
+		return Member{Str: m}
+	}
+	return Member{Int: s.ints[rand.IntN(len(s.ints))], IsInt: true}
+}
 
-// Sample returns k distinct random positions, 0 <= k <= Len, in random order.
-func (s *Set) Sample(k int) []int { return sample(s.Len(), k) }
+// Sample calls fn with k distinct random members (all of them when k >= Len), in random
+// order. The set must not be modified during the calls.
+func (s *Set) Sample(k int, fn func(Member)) {
+	if s.table != nil {
+		s.table.Sample(k, func(m string, _ struct{}) { fn(Member{Str: m}) })
+		return
+	}
+	for _, i := range sample(len(s.ints), k) {
+		fn(Member{Int: s.ints[i], IsInt: true})
+	}
+}
 
 // Pop removes k distinct random members (k <= Len) and returns them in random order.
 func (s *Set) Pop(k int) []Member {
-	idx := s.Sample(k)
-	out := make([]Member, len(idx))
-	for j, i := range idx {
-		out[j] = s.At(i)
-	}
-	if s.index == nil {
-		// One compaction pass instead of a shift per member.
-		drop := make([]bool, len(s.ints))
-		for _, i := range idx {
-			drop[i] = true
+	out := make([]Member, 0, k)
+	s.Sample(k, func(m Member) { out = append(out, m) })
+	if s.table != nil {
+		for _, m := range out {
+			s.removeStr(m.Str)
 		}
-		kept := s.ints[:0]
-		for i, n := range s.ints {
-			if !drop[i] {
-				kept = append(kept, n)
-			}
-		}
-		s.ints = slices.Clip(kept)
 		return out
 	}
-	// Deleting from the highest position down, the member moved into each hole is never one
-	// still to be deleted.
-	slices.Sort(idx)
-	for j := len(idx) - 1; j >= 0; j-- {
-		s.removeAt(idx[j])
+	// One compaction pass instead of a shift per member.
+	drop := make(map[int64]bool, len(out))
+	for _, m := range out {
+		drop[m.Int] = true
 	}
+	kept := s.ints[:0]
+	for _, n := range s.ints {
+		if !drop[n] {
+			kept = append(kept, n)
+		}
+	}
+	s.ints = slices.Clip(kept)
 	return out
 }
 
 // Scan calls fn with the members of one SSCAN step from cursor and returns the next cursor,
 // 0 when the walk is complete. An intset is returned whole in one step whatever the cursor,
-// as Redis does. A hashtable is walked from the last position down, count members a step: as
-// deletions only move the last member down, a member present for the whole walk is never
-// moved into the part already walked, so it is returned at least once (Redis's SCAN
-// guarantee). The cursor is the number of positions left to walk.
+// as Redis does; a hashtable in steps of about count members (see dict.Table.Scan for the
+// guarantee).
 func (s *Set) Scan(cursor uint64, count int64, fn func(Member)) uint64 {
-	if s.index == nil {
-		for _, n := range s.ints {
-			fn(Member{Int: n, IsInt: true})
-		}
-		return 0
+	if s.table != nil {
+		return s.table.Scan(cursor, int(count), func(m string, _ struct{}) { fn(Member{Str: m}) })
 	}
-	p := uint64(len(s.members))
-	if cursor != 0 && cursor < p {
-		p = cursor
+	for _, n := range s.ints {
+		fn(Member{Int: n, IsInt: true})
 	}
-	for ; p > 0 && count > 0; count-- {
-		p--
-		fn(Member{Str: s.members[p]})
-	}
-	return p
+	return 0
 }
 
-// Clone returns an independent copy with the same encoding (for COPY).
+// Clone returns an independent copy with the same encoding (for COPY, and for a snapshot,
+// which keeps the original while the key continues on the copy). A hashtable's copy costs
+// its directory, not its members.
 func (s *Set) Clone() any {
-	// The index is copied wholesale, much faster than rebuilding it (see hash.Clone).
-	c := &Set{ints: slices.Clone(s.ints), members: slices.Clone(s.members), bytes: s.bytes, peak: s.peak}
-	if s.index != nil {
-		c.index = maps.Clone(s.index)
+	c := &Set{ints: slices.Clone(s.ints), bytes: s.bytes}
+	if s.table != nil {
+		c.table = s.table.Clone()
 	}
 	return c
 }
 
 // MemoryUsage estimates the bytes the value occupies.
 func (s *Set) MemoryUsage() int64 {
-	if s.index == nil {
+	if s.table == nil {
 		return int64(cap(s.ints)) * 8
 	}
-	const (
-		perMember = 16 // string header
-		perSlot   = 48 // key header, int and map bookkeeping
-	)
-	return int64(cap(s.members))*perMember + int64(s.peak)*perSlot + s.bytes
+	return s.table.MemoryUsage() + s.bytes
 }
 
 // sample picks k distinct values of [0, n) uniformly. When k is a large part of n it shuffles

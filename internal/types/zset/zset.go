@@ -1,4 +1,5 @@
-// Package zset owns the value of a Redis sorted set: a sorted array ("listpack") while small, a skiplist with spans plus a dictionary ("skiplist") past the limits.
+// Package zset owns the value of a Redis sorted set: a sorted array ("listpack") while small,
+// past the limits an order-statistic B+tree plus a dictionary (the encoding Redis calls "skiplist").
 package zset
 
 import (
@@ -6,6 +7,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
+
+	"github.com/redoubt/redoubt/internal/types/dict"
 )
 
 // Entry is one member of a sorted set with its score.
@@ -27,16 +30,16 @@ func (l Limits) fits(n int, maxLen int) bool {
 // ZSet is one sorted set value, ordered by score and then by member bytes.
 //
 // As a listpack the entries live in one sorted slice: lookups by member are linear, as in
-// Redis, which only keeps small sets this way. As a skiplist the order lives in a skiplist
-// whose spans give ranks in O(log n), the members in a map, and a dense slice of the nodes
-// (a deletion moves the last node into the hole) gives uniform random picks and a SCAN cursor.
+// Redis, which only keeps small sets this way. Past the limits the order lives in a B+tree
+// whose inner nodes count the entries under each child (ranks, random picks by rank), and
+// the scores in a dictionary by member. Both share what they hold with their clones, so a
+// clone costs O(1) for the tree and O(directory) for the dictionary, and a later write
+// copies only the nodes and shard it touches.
 type ZSet struct {
 	lp    []Entry
-	sl    *skiplist // nil while a listpack
-	dict  map[string]*node
-	dense []*node
+	t     *tree // nil while a listpack
+	dict  *dict.Table[float64]
 	bytes int64 // sum of member lengths
-	peak  int   // largest size since dict was built, to rebuild a mostly empty map
 }
 
 // New returns an empty listpack-encoded sorted set.
@@ -45,16 +48,7 @@ func New() *ZSet { return &ZSet{} }
 // NewSkiplist returns an empty skiplist-encoded sorted set, as Redis creates one whose first
 // member is already too long for a listpack (or when listpacks are disabled).
 func NewSkiplist() *ZSet {
-	z := &ZSet{}
-	z.initSkiplist(0)
-	return z
-}
-
-func (z *ZSet) initSkiplist(capacity int) {
-	z.sl = newSkiplist()
-	z.dict = make(map[string]*node, capacity)
-	z.dense = make([]*node, 0, capacity)
-	z.peak = capacity
+	return &ZSet{t: newTree(), dict: dict.New[float64](0)}
 }
 
 // FromSorted builds a sorted set from entries already in order with distinct members, with
@@ -74,12 +68,16 @@ func FromSorted(entries []Entry, lim Limits) *ZSet {
 		}
 		return z
 	}
-	z.initSkiplist(len(entries))
-	tails := z.sl.tails()
-	for _, e := range entries {
-		z.track(z.sl.appendTail(e.Score, e.Member, tails))
-	}
+	z.build(entries)
 	return z
+}
+
+func (z *ZSet) build(entries []Entry) {
+	z.t = buildTree(entries)
+	z.dict = dict.New[float64](len(entries))
+	for _, e := range entries {
+		z.dict.Set(e.Member, e.Score)
+	}
 }
 
 // lpScore is the score a listpack stores: Redis keeps integral scores as integers, which
@@ -92,11 +90,11 @@ func lpScore(s float64) float64 {
 }
 
 // IsListpack reports the listpack encoding.
-func (z *ZSet) IsListpack() bool { return z.sl == nil }
+func (z *ZSet) IsListpack() bool { return z.t == nil }
 
 // Encoding is the name OBJECT ENCODING reports.
 func (z *ZSet) Encoding() string {
-	if z.sl == nil {
+	if z.t == nil {
 		return "listpack"
 	}
 	return "skiplist"
@@ -104,10 +102,10 @@ func (z *ZSet) Encoding() string {
 
 // Len is the number of members.
 func (z *ZSet) Len() int {
-	if z.sl == nil {
+	if z.t == nil {
 		return len(z.lp)
 	}
-	return z.sl.length
+	return z.t.length
 }
 
 // Bytes is the sum of the lengths of all members.
@@ -139,54 +137,26 @@ func (z *ZSet) lpInsert(member string, score float64) {
 
 // Score returns member's score.
 func (z *ZSet) Score(member string) (float64, bool) {
-	if z.sl == nil {
+	if z.t == nil {
 		if i := z.lpFind(member); i >= 0 {
 			return z.lp[i].Score, true
 		}
 		return 0, false
 	}
-	if n := z.dict[member]; n != nil {
-		return n.score, true
-	}
-	return 0, false
+	return z.dict.Get(member)
 }
 
 // convert turns a listpack into a skiplist; Redis converts back only when it builds a result.
 func (z *ZSet) convert() {
 	lp := z.lp
 	z.lp = nil
-	z.initSkiplist(len(lp) + 1)
-	tails := z.sl.tails()
-	for _, e := range lp {
-		z.track(z.sl.appendTail(e.Score, e.Member, tails))
-	}
+	z.build(lp)
 }
 
-func (z *ZSet) track(n *node) {
-	n.pos = len(z.dense)
-	z.dense = append(z.dense, n)
-	z.dict[n.member] = n
-	z.peak = max(z.peak, len(z.dense))
-}
-
-// untrack forgets a node already unlinked from the skiplist.
-func (z *ZSet) untrack(n *node) {
-	delete(z.dict, n.member)
-	last := z.dense[len(z.dense)-1]
-	z.dense[n.pos] = last
-	last.pos = n.pos
-	z.dense[len(z.dense)-1] = nil
-	z.dense = z.dense[:len(z.dense)-1]
-	z.bytes -= int64(len(n.member))
-	// Go maps never shrink: rebuild one that is mostly empty, as Redis resizes a sparse dict.
-	if z.peak > 64 && len(z.dense)*8 < z.peak {
-		z.dict = make(map[string]*node, len(z.dense))
-		for _, d := range z.dense {
-			z.dict[d.member] = d
-		}
-		z.dense = slices.Clip(z.dense)
-		z.peak = len(z.dense)
-	}
+// untrack forgets an entry already removed from the tree.
+func (z *ZSet) untrack(e Entry) {
+	z.dict.Delete(e.Member)
+	z.bytes -= int64(len(e.Member))
 }
 
 // AddFlags are ZADD's options.
@@ -231,14 +201,14 @@ func (z *ZSet) Add(member string, score float64, f AddFlags, lim Limits) (float6
 		if score == cur {
 			return score, 0
 		}
-		if z.sl == nil {
+		if z.t == nil {
 			i := z.lpFind(member)
 			z.lp = slices.Delete(z.lp, i, i+1)
 			z.lpInsert(member, score)
 		} else {
-			n := z.sl.updateScore(z.dict[member], score)
-			z.dict[member] = n
-			z.dense[n.pos] = n
+			z.t.delete(Entry{member, cur})
+			z.t.insert(Entry{member, score})
+			z.dict.Set(member, score)
 		}
 		return score, Updated
 	}
@@ -246,20 +216,21 @@ func (z *ZSet) Add(member string, score float64, f AddFlags, lim Limits) (float6
 		return 0, Nop
 	}
 	z.bytes += int64(len(member))
-	if z.sl == nil {
+	if z.t == nil {
 		if int64(len(z.lp))+1 <= lim.Entries && int64(len(member)) <= lim.Value {
 			z.lpInsert(member, score)
 			return score, Added
 		}
 		z.convert()
 	}
-	z.track(z.sl.insert(score, member))
+	z.t.insert(Entry{member, score})
+	z.dict.Set(member, score)
 	return score, Added
 }
 
 // Remove deletes member and reports whether it was present.
 func (z *ZSet) Remove(member string) bool {
-	if z.sl == nil {
+	if z.t == nil {
 		i := z.lpFind(member)
 		if i < 0 {
 			return false
@@ -268,12 +239,13 @@ func (z *ZSet) Remove(member string) bool {
 		z.bytes -= int64(len(member))
 		return true
 	}
-	n := z.dict[member]
-	if n == nil {
+	s, ok := z.dict.Get(member)
+	if !ok {
 		return false
 	}
-	z.sl.delete(n)
-	z.untrack(n)
+	e := Entry{member, s}
+	z.t.delete(e)
+	z.untrack(e)
 	return true
 }
 
@@ -281,16 +253,16 @@ func (z *ZSet) Remove(member string) bool {
 // reverse.
 func (z *ZSet) Rank(member string, reverse bool) (int, bool) {
 	var r int
-	if z.sl == nil {
+	if z.t == nil {
 		if r = z.lpFind(member); r < 0 {
 			return 0, false
 		}
 	} else {
-		n := z.dict[member]
-		if n == nil {
+		s, ok := z.dict.Get(member)
+		if !ok {
 			return 0, false
 		}
-		r = z.sl.rank(n.score, n.member) - 1
+		r = z.t.rank(Entry{member, s})
 	}
 	if reverse {
 		r = z.Len() - 1 - r
@@ -300,19 +272,19 @@ func (z *ZSet) Rank(member string, reverse bool) (int, bool) {
 
 // At returns the entry of 0-based rank i (0 <= i < Len) in ascending order.
 func (z *ZSet) At(i int) Entry {
-	if z.sl == nil {
+	if z.t == nil {
 		return z.lp[i]
 	}
-	n := z.sl.byRank(i + 1)
-	return Entry{n.member, n.score}
+	return z.t.at(i)
 }
 
 // Cursor walks a sorted set in either direction from a position found by rank or range.
 // It must not be used after the set is modified.
 type Cursor struct {
 	z       *ZSet
-	i       int   // listpack position
-	n       *node // skiplist node
+	rank    int   // ascending rank of the entry under the cursor
+	leaf    *leaf // the tree's leaf that holds it
+	i       int   // its index in leaf
 	reverse bool
 	valid   bool
 }
@@ -322,64 +294,55 @@ func (c *Cursor) Valid() bool { return c.valid }
 
 // Entry returns the entry under the cursor.
 func (c *Cursor) Entry() Entry {
-	if c.z.sl == nil {
-		return c.z.lp[c.i]
+	if c.z.t == nil {
+		return c.z.lp[c.rank]
 	}
-	return Entry{c.n.member, c.n.score}
+	return c.leaf.items[c.i]
 }
 
 // Next moves one entry on in the cursor's direction.
 func (c *Cursor) Next() {
-	if c.z.sl == nil {
-		if c.reverse {
-			c.i--
-		} else {
-			c.i++
-		}
-		c.valid = c.i >= 0 && c.i < len(c.z.lp)
+	step := 1
+	if c.reverse {
+		step = -1
+	}
+	c.rank += step
+	c.i += step
+	c.valid = c.rank >= 0 && c.rank < c.z.Len()
+	if c.valid && c.z.t != nil && (c.i < 0 || c.i >= c.leaf.n) {
+		c.leaf, c.i = c.z.t.find(c.rank)
+	}
+}
+
+// Skip moves n entries on, by rank in O(log n) where Redis walks the offset entry by entry.
+func (c *Cursor) Skip(n int64) {
+	if n <= 0 || !c.valid {
+		return
+	}
+	if n >= int64(c.z.Len()) {
+		c.valid = false
 		return
 	}
 	if c.reverse {
-		c.n = c.n.backward
-	} else {
-		c.n = c.n.levels[0].forward
+		n = -n
 	}
-	c.valid = c.n != nil
-}
-
-// Skip moves n entries on, as Redis walks an offset one entry at a time.
-func (c *Cursor) Skip(n int64) {
-	for ; n > 0 && c.valid; n-- {
-		c.Next()
-	}
+	*c = c.z.cursorAt(c.rank+int(n), c.reverse)
 }
 
 // FromRank returns a cursor on the entry of 0-based rank i counted from the lowest score, or
 // from the highest when reverse.
 func (z *ZSet) FromRank(i int, reverse bool) Cursor {
-	c := Cursor{z: z, reverse: reverse}
-	if i < 0 || i >= z.Len() {
-		return c
+	if reverse && i >= 0 && i < z.Len() {
+		i = z.Len() - 1 - i
 	}
-	asc := i
-	if reverse {
-		asc = z.Len() - 1 - i
-	}
-	c.valid = true
-	if z.sl == nil {
-		c.i = asc
-	} else {
-		c.n = z.sl.byRank(asc + 1)
-	}
-	return c
+	return z.cursorAt(i, reverse)
 }
 
-func (z *ZSet) cursorAt(i int, n *node, reverse bool) Cursor {
-	c := Cursor{z: z, reverse: reverse, i: i, n: n}
-	if z.sl == nil {
-		c.valid = i >= 0 && i < len(z.lp)
-	} else {
-		c.valid = n != nil
+// cursorAt returns a cursor on ascending rank i, invalid when there is none.
+func (z *ZSet) cursorAt(i int, reverse bool) Cursor {
+	c := Cursor{z: z, rank: i, reverse: reverse, valid: i >= 0 && i < z.Len()}
+	if c.valid && z.t != nil {
+		c.leaf, c.i = z.t.find(i)
 	}
 	return c
 }
@@ -387,9 +350,9 @@ func (z *ZSet) cursorAt(i int, n *node, reverse bool) Cursor {
 // FromScore returns a cursor on the first entry of r (the last one when reverse); it is
 // invalid when r holds no entry. The caller checks the other bound while walking.
 func (z *ZSet) FromScore(r ScoreRange, reverse bool) Cursor {
-	if z.sl == nil {
+	if z.t == nil {
 		if !z.lpInRange(r) {
-			return z.cursorAt(-1, nil, reverse)
+			return z.cursorAt(-1, reverse)
 		}
 		if reverse {
 			i := len(z.lp) - 1
@@ -399,7 +362,7 @@ func (z *ZSet) FromScore(r ScoreRange, reverse bool) Cursor {
 			if i >= 0 && !r.GteMin(z.lp[i].Score) {
 				i = -1
 			}
-			return z.cursorAt(i, nil, reverse)
+			return z.cursorAt(i, reverse)
 		}
 		i := 0
 		for i < len(z.lp) && !r.GteMin(z.lp[i].Score) {
@@ -408,12 +371,22 @@ func (z *ZSet) FromScore(r ScoreRange, reverse bool) Cursor {
 		if i < len(z.lp) && !r.LteMax(z.lp[i].Score) {
 			i = -1
 		}
-		return z.cursorAt(i, nil, reverse)
+		return z.cursorAt(i, reverse)
 	}
+	if r.Empty() {
+		return z.cursorAt(-1, reverse)
+	}
+	var i int
 	if reverse {
-		return z.cursorAt(0, z.sl.lastInRange(r), reverse)
+		i = z.t.countWhile(func(e Entry) bool { return r.LteMax(e.Score) }) - 1
+	} else {
+		i = z.t.countWhile(func(e Entry) bool { return !r.GteMin(e.Score) })
 	}
-	return z.cursorAt(0, z.sl.firstInRange(r), reverse)
+	c := z.cursorAt(i, reverse)
+	if c.valid && !(r.GteMin(c.Entry().Score) && r.LteMax(c.Entry().Score)) {
+		c.valid = false
+	}
+	return c
 }
 
 func (z *ZSet) lpInRange(r ScoreRange) bool {
@@ -425,9 +398,9 @@ func (z *ZSet) lpInRange(r ScoreRange) bool {
 
 // FromLex is FromScore for a lexicographic range.
 func (z *ZSet) FromLex(r LexRange, reverse bool) Cursor {
-	if z.sl == nil {
+	if z.t == nil {
 		if r.Empty() || len(z.lp) == 0 || !r.GteMin(z.lp[len(z.lp)-1].Member) || !r.LteMax(z.lp[0].Member) {
-			return z.cursorAt(-1, nil, reverse)
+			return z.cursorAt(-1, reverse)
 		}
 		if reverse {
 			i := len(z.lp) - 1
@@ -437,7 +410,7 @@ func (z *ZSet) FromLex(r LexRange, reverse bool) Cursor {
 			if i >= 0 && !r.GteMin(z.lp[i].Member) {
 				i = -1
 			}
-			return z.cursorAt(i, nil, reverse)
+			return z.cursorAt(i, reverse)
 		}
 		i := 0
 		for i < len(z.lp) && !r.GteMin(z.lp[i].Member) {
@@ -446,135 +419,142 @@ func (z *ZSet) FromLex(r LexRange, reverse bool) Cursor {
 		if i < len(z.lp) && !r.LteMax(z.lp[i].Member) {
 			i = -1
 		}
-		return z.cursorAt(i, nil, reverse)
+		return z.cursorAt(i, reverse)
 	}
+	if r.Empty() {
+		return z.cursorAt(-1, reverse)
+	}
+	var i int
 	if reverse {
-		return z.cursorAt(0, z.sl.lastInLex(r), reverse)
+		i = z.t.countWhile(func(e Entry) bool { return r.LteMax(e.Member) }) - 1
+	} else {
+		i = z.t.countWhile(func(e Entry) bool { return !r.GteMin(e.Member) })
 	}
-	return z.cursorAt(0, z.sl.firstInLex(r), reverse)
+	c := z.cursorAt(i, reverse)
+	if c.valid && !(r.GteMin(c.Entry().Member) && r.LteMax(c.Entry().Member)) {
+		c.valid = false
+	}
+	return c
+}
+
+// scoreRanks returns the ascending ranks [lo, hi) of the entries in r, in a tree.
+func (z *ZSet) scoreRanks(r ScoreRange) (int, int) {
+	if r.Empty() {
+		return 0, 0
+	}
+	lo := z.t.countWhile(func(e Entry) bool { return !r.GteMin(e.Score) })
+	hi := z.t.countWhile(func(e Entry) bool { return r.LteMax(e.Score) })
+	return lo, max(lo, hi)
+}
+
+// lexRanks is scoreRanks for a lexicographic range; like Redis's, it assumes equal scores.
+func (z *ZSet) lexRanks(r LexRange) (int, int) {
+	if r.Empty() {
+		return 0, 0
+	}
+	lo := z.t.countWhile(func(e Entry) bool { return !r.GteMin(e.Member) })
+	hi := z.t.countWhile(func(e Entry) bool { return r.LteMax(e.Member) })
+	return lo, max(lo, hi)
 }
 
 // Count returns the number of entries in r.
 func (z *ZSet) Count(r ScoreRange) int {
-	if z.sl == nil {
+	if z.t == nil {
 		n := 0
 		for c := z.FromScore(r, false); c.Valid() && r.LteMax(c.Entry().Score); c.Next() {
 			n++
 		}
 		return n
 	}
-	first := z.sl.firstInRange(r)
-	if first == nil {
-		return 0
-	}
-	last := z.sl.lastInRange(r)
-	return z.sl.rank(last.score, last.member) - z.sl.rank(first.score, first.member) + 1
+	lo, hi := z.scoreRanks(r)
+	return hi - lo
 }
 
 // LexCount returns the number of entries in r.
 func (z *ZSet) LexCount(r LexRange) int {
-	if z.sl == nil {
+	if z.t == nil {
 		n := 0
 		for c := z.FromLex(r, false); c.Valid() && r.LteMax(c.Entry().Member); c.Next() {
 			n++
 		}
 		return n
 	}
-	first := z.sl.firstInLex(r)
-	if first == nil {
-		return 0
+	lo, hi := z.lexRanks(r)
+	return hi - lo
+}
+
+// removeRanks deletes the tree's entries of ascending ranks [lo, hi) and returns how many.
+func (z *ZSet) removeRanks(lo, hi int) int {
+	for left := hi - lo; left > 0; {
+		left -= z.t.deleteRun(lo, left, z.untrack)
 	}
-	last := z.sl.lastInLex(r)
-	return z.sl.rank(last.score, last.member) - z.sl.rank(first.score, first.member) + 1
+	return hi - lo
 }
 
 // RemoveRangeByRank deletes the entries of 0-based ranks start..end (valid and ordered) and
 // returns how many it deleted.
 func (z *ZSet) RemoveRangeByRank(start, end int) int {
-	if z.sl == nil {
+	if z.t == nil {
 		for _, e := range z.lp[start : end+1] {
 			z.bytes -= int64(len(e.Member))
 		}
 		z.lp = slices.Delete(z.lp, start, end+1)
 		return end - start + 1
 	}
-	removed := z.sl.deleteRange(func(x *node, rank int) bool { return rank < start+1 },
-		func(x *node, rank int) bool { return rank <= end+1 })
-	for _, n := range removed {
-		z.untrack(n)
-	}
-	return len(removed)
+	return z.removeRanks(start, end+1)
 }
 
 // RemoveRangeByScore deletes the entries in r and returns how many it deleted.
 func (z *ZSet) RemoveRangeByScore(r ScoreRange) int {
-	if z.sl == nil {
+	if z.t == nil {
 		return z.lpDeleteWhile(z.FromScore(r, false), func(e Entry) bool { return r.LteMax(e.Score) })
 	}
-	removed := z.sl.deleteRange(func(x *node, _ int) bool { return !r.GteMin(x.score) },
-		func(x *node, _ int) bool { return r.LteMax(x.score) })
-	for _, n := range removed {
-		z.untrack(n)
-	}
-	return len(removed)
+	return z.removeRanks(z.scoreRanks(r))
 }
 
 // RemoveRangeByLex deletes the entries in r and returns how many it deleted.
 func (z *ZSet) RemoveRangeByLex(r LexRange) int {
-	if z.sl == nil {
+	if z.t == nil {
 		return z.lpDeleteWhile(z.FromLex(r, false), func(e Entry) bool { return r.LteMax(e.Member) })
 	}
-	removed := z.sl.deleteRange(func(x *node, _ int) bool { return !r.GteMin(x.member) },
-		func(x *node, _ int) bool { return r.LteMax(x.member) })
-	for _, n := range removed {
-		z.untrack(n)
-	}
-	return len(removed)
+	return z.removeRanks(z.lexRanks(r))
 }
 
 func (z *ZSet) lpDeleteWhile(c Cursor, in func(Entry) bool) int {
 	if !c.Valid() {
 		return 0
 	}
-	end := c.i
+	end := c.rank
 	for end < len(z.lp) && in(z.lp[end]) {
 		z.bytes -= int64(len(z.lp[end].Member))
 		end++
 	}
-	z.lp = slices.Delete(z.lp, c.i, end)
-	return end - c.i
+	z.lp = slices.Delete(z.lp, c.rank, end)
+	return end - c.rank
 }
 
 // Pop removes and returns the entry with the lowest score, or the highest when max. The set
 // must not be empty.
 func (z *ZSet) Pop(max bool) Entry {
+	i := 0
+	if max {
+		i = z.Len() - 1
+	}
 	var e Entry
-	if z.sl == nil {
-		i := 0
-		if max {
-			i = len(z.lp) - 1
-		}
+	if z.t == nil {
 		e = z.lp[i]
 		z.lp = slices.Delete(z.lp, i, i+1)
 		z.bytes -= int64(len(e.Member))
 		return e
 	}
-	n := z.sl.header.levels[0].forward
-	if max {
-		n = z.sl.tail
-	}
-	z.sl.delete(n)
-	z.untrack(n)
-	return Entry{n.member, n.score}
+	z.t.deleteRun(i, 1, func(x Entry) { e = x })
+	z.untrack(e)
+	return e
 }
 
 // Random returns a uniformly chosen entry; the set must not be empty.
 func (z *ZSet) Random() Entry {
-	if z.sl == nil {
-		return z.lp[rand.IntN(len(z.lp))]
-	}
-	n := z.dense[rand.IntN(len(z.dense))]
-	return Entry{n.member, n.score}
+	return z.At(rand.IntN(z.Len()))
 }
 
 // Sample returns k distinct entries (k <= Len) chosen uniformly, in random order. Its memory
@@ -583,17 +563,10 @@ func (z *ZSet) Sample(k int) []Entry {
 	n := z.Len()
 	k = min(k, n)
 	out := make([]Entry, 0, k)
-	at := func(i int) Entry {
-		if z.sl == nil {
-			return z.lp[i]
-		}
-		d := z.dense[i]
-		return Entry{d.member, d.score}
-	}
 	if k*3 > n {
 		perm := rand.Perm(n)
 		for _, i := range perm[:k] {
-			out = append(out, at(i))
+			out = append(out, z.At(i))
 		}
 		return out
 	}
@@ -605,16 +578,16 @@ func (z *ZSet) Sample(k int) []Entry {
 			t = j
 		}
 		seen[t] = struct{}{}
-		out = append(out, at(t))
+		out = append(out, z.At(t))
 	}
 	rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out
 }
 
-// All calls fn with every entry from the highest score down (the order of Redis's zset
-// iterator, which ZRANDMEMBER and the set operations use) until fn returns false.
+// Descending calls fn with every entry from the highest score down (the order of Redis's
+// zset iterator, which ZRANDMEMBER and the set operations use) until fn returns false.
 func (z *ZSet) Descending(fn func(Entry) bool) {
-	if z.sl == nil {
+	if z.t == nil {
 		for i := len(z.lp) - 1; i >= 0; i-- {
 			if !fn(z.lp[i]) {
 				return
@@ -622,40 +595,27 @@ func (z *ZSet) Descending(fn func(Entry) bool) {
 		}
 		return
 	}
-	for n := z.sl.tail; n != nil; n = n.backward {
-		if !fn(Entry{n.member, n.score}) {
-			return
-		}
-	}
+	z.t.descend(fn)
 }
 
 // Scan calls fn with the entries of one ZSCAN step from cursor and returns the next cursor,
 // 0 when the walk is complete. A listpack is returned whole in one step whatever the cursor,
-// as Redis does. A skiplist's nodes are walked from the last dense position down, count a
-// step: deletions only move the last node down, so a member present for the whole walk is
-// returned at least once. The cursor is the number of positions left to walk.
+// as Redis does; a bigger set walks its dictionary, which returns every member present for
+// the whole walk exactly once however the set changes between steps.
 func (z *ZSet) Scan(cursor uint64, count int64, fn func(member string, score float64)) uint64 {
-	if z.sl == nil {
+	if z.t == nil {
 		for _, e := range z.lp {
 			fn(e.Member, e.Score)
 		}
 		return 0
 	}
-	p := uint64(len(z.dense))
-	if cursor != 0 && cursor < p {
-		p = cursor
-	}
-	for ; p > 0 && count > 0; count-- {
-		p--
-		fn(z.dense[p].member, z.dense[p].score)
-	}
-	return p
+	return z.dict.Scan(cursor, int(min(count, math.MaxInt)), fn)
 }
 
 // FormatScanScore formats a score as ZSCAN shows it: a listpack keeps integral scores as
 // integers (printed in full), anything else prints as %.17g.
 func (z *ZSet) FormatScanScore(dst []byte, s float64) []byte {
-	if z.sl == nil && s >= -(math.MaxInt64/2) && s <= math.MaxInt64/2 && s == math.Trunc(s) {
+	if z.t == nil && s >= -(math.MaxInt64/2) && s <= math.MaxInt64/2 && s == math.Trunc(s) {
 		return strconv.AppendInt(dst, int64(s), 10)
 	}
 	return FormatScore(dst, s)
@@ -672,30 +632,25 @@ func FormatScore(dst []byte, s float64) []byte {
 	return strconv.AppendFloat(dst, s, 'g', 17, 64)
 }
 
-// Clone returns an independent copy with the same encoding (for COPY).
+// Clone returns an independent copy with the same encoding: O(1) for the tree, whose nodes
+// the two sets share until either writes.
 func (z *ZSet) Clone() any {
 	c := &ZSet{bytes: z.bytes}
-	if z.sl == nil {
+	if z.t == nil {
 		c.lp = slices.Clone(z.lp)
 		return c
 	}
-	c.initSkiplist(z.sl.length)
-	tails := c.sl.tails()
-	for n := z.sl.header.levels[0].forward; n != nil; n = n.levels[0].forward {
-		c.track(c.sl.appendTail(n.score, n.member, tails))
-	}
+	c.t = z.t.clone()
+	c.dict = z.dict.Clone()
 	return c
 }
 
-// MemoryUsage estimates the bytes the value occupies.
+// MemoryUsage estimates the bytes the value occupies: node allocations, the dictionary's
+// structure, and member bytes once (the tree and the dictionary share each string).
 func (z *ZSet) MemoryUsage() int64 {
-	const (
-		perEntry = 24 // string header and score
-		perNode  = 96 // node, levels on average, dense slot
-		perSlot  = 48 // map bookkeeping
-	)
-	if z.sl == nil {
+	const perEntry = 24 // string header and score
+	if z.t == nil {
 		return int64(cap(z.lp))*perEntry + z.bytes
 	}
-	return int64(z.sl.length)*perNode + int64(z.peak)*perSlot + z.bytes
+	return int64(z.t.leafCount)*leafBytes + int64(z.t.innerCount)*innerBytes + z.dict.MemoryUsage() + z.bytes
 }

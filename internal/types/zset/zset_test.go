@@ -2,6 +2,7 @@ package zset
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"testing"
@@ -132,24 +133,13 @@ func check(t fataler, z *ZSet, m model, lim Limits) {
 	if !slices.Equal(desc, want) && !(len(desc) == 0 && len(want) == 0) {
 		t.Fatalf("Descending = %v, want %v", desc, want)
 	}
-	if z.sl != nil {
-		if len(z.dict) != len(want) || len(z.dense) != len(want) {
-			t.Fatalf("dict %d dense %d, want %d", len(z.dict), len(z.dense), len(want))
+	if z.t != nil {
+		if z.dict.Len() != len(want) {
+			t.Fatalf("dict holds %d, want %d", z.dict.Len(), len(want))
 		}
-		for i, n := range z.dense {
-			if n.pos != i || z.dict[n.member] != n {
-				t.Fatalf("dense[%d] out of sync", i)
-			}
-		}
-		back := 0
-		for n := z.sl.tail; n != nil; n = n.backward {
-			back++
-		}
-		if back != len(want) {
-			t.Fatalf("backward chain has %d nodes", back)
-		}
+		checkTree(t, z.t)
 	}
-	if z.sl == nil && int64(len(want)) > lim.Entries {
+	if z.t == nil && int64(len(want)) > lim.Entries {
 		t.Fatalf("listpack of %d entries past the limit %d", len(want), lim.Entries)
 	}
 }
@@ -283,6 +273,44 @@ func TestBigSkiplist(t *testing.T) {
 	check(t, z, m, lim)
 	c := z.Clone().(*ZSet)
 	check(t, c, m, lim)
+}
+
+// TestScanWhileChanging: a member present for the whole ZSCAN walk is returned, however the
+// set grows and shrinks between steps.
+func TestScanWhileChanging(t *testing.T) {
+	lim := Limits{Entries: 128, Value: 64}
+	tests := []struct {
+		seed  uint64
+		count int64
+		churn int // members added and removed between steps
+	}{
+		{1, 1, 3}, {2, 10, 50}, {3, 100, 500}, {4, 7, 0},
+	}
+	for _, tc := range tests {
+		r := rand.New(rand.NewPCG(tc.seed, 0))
+		z := New()
+		for i := range 3000 {
+			z.Add("stable"+strconv.Itoa(i), float64(r.IntN(100)), 0, lim)
+		}
+		seen := map[string]bool{}
+		next := 0
+		for cursor, first := uint64(0), true; first || cursor != 0; first = false {
+			cursor = z.Scan(cursor, tc.count, func(m string, _ float64) { seen[m] = true })
+			for range tc.churn {
+				if r.IntN(2) == 0 {
+					z.Add("churn"+strconv.Itoa(next), float64(r.IntN(100)), 0, lim)
+					next++
+				} else if next > 0 {
+					z.Remove("churn" + strconv.Itoa(r.IntN(next)))
+				}
+			}
+		}
+		for i := range 3000 {
+			if !seen["stable"+strconv.Itoa(i)] {
+				t.Fatalf("seed %d: stable%d never returned", tc.seed, i)
+			}
+		}
+	}
 }
 
 // FuzzZSet drives both encodings with a byte string of operations against the naive model.

@@ -72,14 +72,16 @@ func TestBGSaveIsPointInTime(t *testing.T) {
 	}
 	// Collections big enough to be copied for the snapshot rather than serialized on the spot.
 	list, hash, set := []string{"RPUSH", "list"}, []string{"HSET", "hash", "f", "v0"}, []string{"SADD", "set"}
+	zset := []string{"ZADD", "zset", "1", "m"}
 	var entries [][]string
 	for i := 0; i < 200; i++ {
 		entries = append(entries, []string{"XADD", "stream", fmt.Sprintf("2-%d", i), "f", fmt.Sprint(i)})
 		list = append(list, fmt.Sprint("e", i))
 		hash = append(hash, fmt.Sprint("f", i), "x")
 		set = append(set, fmt.Sprint("m", i))
+		zset = append(zset, fmt.Sprint(i+10), fmt.Sprint("z", i))
 	}
-	fill = append(fill, list, hash, set, []string{"ZADD", "zset", "1", "m"},
+	fill = append(fill, list, hash, set, zset,
 		[]string{"XADD", "stream", "1-1", "f", "v"}, []string{"XGROUP", "CREATE", "stream", "g", "0"})
 	fill = append(fill, entries...)
 	fill = append(fill,
@@ -94,12 +96,12 @@ func TestBGSaveIsPointInTime(t *testing.T) {
 		}
 	}
 
-	// Right behind BGSAVE, before the walk can reach them: lists, hashes, sets and big strings
-	// are handed to the snapshot and continue on a copy; zsets and small strings are
-	// serialized on the spot; a value overwritten or deleted is handed over as it is. Every
-	// path must keep the BGSAVE-time value.
+	// Right behind BGSAVE, before the walk can reach them: big collections are handed to the
+	// snapshot and continue on a copy-on-write clone; strings are handed over and edited on a
+	// copy; a value overwritten or deleted is handed over as it is. Every path must keep the
+	// BGSAVE-time value.
 	writes := [][]string{{"BGSAVE"}, {"RPUSH", "list", "d"}, {"HSET", "hash", "f", "v1"},
-		{"SADD", "set", "z"}, {"ZADD", "zset", "2", "m"}, {"SETRANGE", "big", "0", "XXXXX"},
+		{"SADD", "set", "z"}, {"ZADD", "zset", "2", "m"}, {"ZREM", "zset", "z0"}, {"SETRANGE", "big", "0", "XXXXX"},
 		{"APPEND", "big", "tail"}, {"SET", "gonehash", "now a string"},
 		{"XADD", "stream", "3-0", "f", "new"}, {"XDEL", "stream", "1-1"}, {"XREADGROUP", "GROUP", "g", "c", "COUNT", "5", "STREAMS", "stream", ">"}}
 	for i := n - 1; i >= 0; i -= 3 { // from the end, so many run before the walk gets there
@@ -150,6 +152,7 @@ func TestBGSaveIsPointInTime(t *testing.T) {
 	for _, ck := range [][2]string{
 		{"LLEN list", ":200\r\n"}, {"LINDEX list -1", "$4\r\ne199\r\n"}, {"HGET hash f", "$2\r\nv0\r\n"},
 		{"HLEN hash", ":201\r\n"}, {"SCARD set", ":200\r\n"}, {"SISMEMBER set z", ":0\r\n"},
+		{"ZCARD zset", ":201\r\n"}, {"ZSCORE zset z0", "$2\r\n10\r\n"},
 		{"XLEN stream", ":201\r\n"}, {"XRANGE stream - + COUNT 1", "*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n"},
 		{"XPENDING stream g", "*4\r\n:0\r\n$-1\r\n$-1\r\n*-1\r\n"}, {"ZSCORE zset m", "$1\r\n1\r\n"},
 		{"STRLEN big", ":100000\r\n"}, {"GETRANGE big 0 4", "$5\r\naaaaa\r\n"}, {"HGET gonehash f", "$2\r\nv0\r\n"},

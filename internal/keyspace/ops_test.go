@@ -94,7 +94,11 @@ func TestScanKeys(t *testing.T) {
 			if cursor == 0 {
 				break
 			}
-			if int64(len(keys)) < count {
+			// A call may return fewer keys only when its budget of count*10 buckets runs
+			// out, as in Redis. With count 1 that is ten empty buckets in a row, which a
+			// table at load ~1 shows every few hundred calls (the hash seed is random), so
+			// the check starts at 7, where it takes 70 (probability ~e^-70).
+			if count >= 7 && int64(len(keys)) < count {
 				t.Fatalf("count %d: a call stopped early with %d keys and cursor %d", count, len(keys), cursor)
 			}
 		}

@@ -136,10 +136,10 @@ func (j *snapJob) preserve(db int, key string, o *keyspace.Object, exp int64, go
 	j.cowBytes.Add(int64(j.pending[db].Len() - before))
 }
 
-// heldMin is the element count from which a list, hash, set or stream that stays in the keyspace is
-// copied for the snapshot instead of serialized under the lock: below it serializing costs
-// about as much as copying and makes no garbage (a walk that copied every small value made
-// 400–650 bytes of garbage per key, which the collector charges to lock holders as assists).
+// heldMin is the element count from which a collection that stays in the keyspace is cloned
+// for the snapshot instead of serialized under the lock: below it serializing costs about as
+// much as cloning and makes no garbage (a walk that copied every small value made 400–650
+// bytes of garbage per key, which the collector charges to lock holders as assists).
 const heldMin = 128
 
 // elements is the number of elements of a collection value.
@@ -159,11 +159,12 @@ func elements(v any) int64 {
 // one marked Raw: Raw marks a buffer owned by its value, and every in-place edit copies a
 // buffer without it first (command.unshareString), so clearing it on the key's side means
 // the bytes are copied only if an edit comes; past 44 bytes OBJECT ENCODING says "raw"
-// either way, and most strings (stored by SET) never had it. A big list, hash, set or stream
-// that stays leaves the key a copy: O(nodes) for a list or a stream, whose copies share
-// nodes until written, and a wholesale array+map copy for a hash or set (bench/
-// bigvalue_stall.py, first write to a 1M-element value during a walk: list 0.4–4 ms instead
-// of 247, hash 124–130 ms instead of 436). Other values are serialized instead.
+// either way, and most strings (stored by SET) never had it. A big collection that stays
+// leaves the key a copy-on-write clone: lists and streams share their nodes, hashes, sets
+// and sorted sets the shards of their hash table (internal/types/dict) and the nodes of their
+// B-tree, and whichever side writes first copies the one node or shard it changes — so the
+// clone costs microseconds whatever the size (bench/bigvalue_stall.py). Small values are
+// serialized instead.
 func detach(key string, o *keyspace.Object, exp int64, gone bool) (heldValue, bool) {
 	switch {
 	case gone:
@@ -173,7 +174,7 @@ func detach(key string, o *keyspace.Object, exp int64, gone bool) (heldValue, bo
 		o.Raw = false
 		return h, true
 	case o.Type != keyspace.TypeList && o.Type != keyspace.TypeHash && o.Type != keyspace.TypeSet &&
-		o.Type != keyspace.TypeStream:
+		o.Type != keyspace.TypeZSet && o.Type != keyspace.TypeStream:
 		return heldValue{}, false
 	case !o.Cloneable() || elements(o.Val) < heldMin:
 		return heldValue{}, false

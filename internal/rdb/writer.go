@@ -241,7 +241,7 @@ func (w *Writer) WriteKey(key string, o *keyspace.Object, expireMs int64) error 
 		n := z.Len()
 		w.length(uint64(n))
 		// Redis writes from the tail so that loading appends at the head cheaply; any
-		// order loads. Walking the backward links, not ranks: O(n), not O(n log n).
+		// order loads. One descending walk of the tree: O(n), not a rank lookup per member.
 		z.Descending(func(e zset.Entry) bool {
 			w.strString(e.Member)
 			w.uint64LE(math.Float64bits(e.Score))

@@ -305,23 +305,7 @@ func (t *tree) countWhile(pre func(Entry) bool) int {
 
 // rank returns how many entries sort before e.
 func (t *tree) rank(e Entry) int {
-	r := 0
-	l := t.leaf
-	if t.height > 0 {
-		n := t.root
-		for h := t.height; ; h-- {
-			j := n.child(e)
-			for _, c := range n.counts[:j] {
-				r += c
-			}
-			if h == 1 {
-				l = n.leaves[j]
-				break
-			}
-			n = n.kids[j]
-		}
-	}
-	return r + l.lowerBound(e)
+	return t.countWhile(func(x Entry) bool { return x.before(e) })
 }
 
 // splitPoint returns how many of total entries (or children) stay in the left node when a

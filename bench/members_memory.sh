@@ -19,9 +19,9 @@ for kind in hash set zset; do
   for server in redoubt redis; do
     port=$(free_port)
     if [ "$server" = redoubt ]; then
-      "$tmp/redoubt" --port "$port" --bind 127.0.0.1 >/dev/null 2>&1 &
+      "$tmp/redoubt" --port "$port" --bind 127.0.0.1 --save '' --dir "$tmp" >/dev/null 2>&1 &
     else
-      redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no >/dev/null 2>&1 &
+      redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$tmp" >/dev/null 2>&1 &
     fi
     pid=$!
     sleep 0.5

@@ -518,7 +518,7 @@ func (r *reader) value(t byte) (keyspace.Object, bool, error) {
 		if err != nil {
 			return keyspace.Object{}, false, err
 		}
-		z := zset.New()
+		entries := make([]zset.Entry, 0, min(n, 1<<16)) // n is declared by the file: grown as read
 		for range n {
 			m, err := r.str()
 			if err != nil {
@@ -536,9 +536,11 @@ func (r *reader) value(t byte) (keyspace.Object, bool, error) {
 					return keyspace.Object{}, false, err
 				}
 			}
-			if err := zadd(z, m, score, r.o.ZSet); err != nil {
-				return keyspace.Object{}, false, err
-			}
+			entries = append(entries, zset.Entry{Member: string(m), Score: score})
+		}
+		z, err := zset.Load(entries, r.o.ZSet)
+		if err != nil {
+			return keyspace.Object{}, false, err
 		}
 		return zsetObj(z)
 	case typeZSetZiplist, typeZSetListpack:

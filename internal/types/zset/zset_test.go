@@ -1,6 +1,7 @@
 package zset
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -479,4 +480,67 @@ func FuzzZSet(f *testing.F) {
 		built := FromSorted(m.sorted(), lim)
 		check(t, built, m, lim)
 	})
+}
+
+// TestLoad: a bulk load gives the set member-by-member insertion gives, from any order, with
+// Redis's encoding for a loaded set, and refuses what no valid file holds.
+func TestLoad(t *testing.T) {
+	lim := Limits{Entries: 128, Value: 64}
+	entries := func(n int, order string) []Entry {
+		var es []Entry
+		for i := range n {
+			es = append(es, Entry{fmt.Sprintf("m%05d", i), float64(i % 7)})
+		}
+		switch order {
+		case "descending":
+			slices.Reverse(es)
+		case "shuffled":
+			r := rand.New(rand.NewPCG(1, 2))
+			r.Shuffle(len(es), func(i, j int) { es[i], es[j] = es[j], es[i] })
+		}
+		return es
+	}
+	for _, tc := range []struct {
+		n        int
+		order    string
+		encoding string
+	}{
+		{0, "ascending", "listpack"}, {5, "descending", "listpack"}, {128, "shuffled", "listpack"},
+		{129, "descending", "skiplist"}, {5000, "shuffled", "skiplist"}, {5000, "ascending", "skiplist"},
+	} {
+		t.Run(fmt.Sprint(tc.n, tc.order), func(t *testing.T) {
+			want := New()
+			for _, e := range entries(tc.n, tc.order) {
+				want.Add(e.Member, e.Score, 0, lim)
+			}
+			got, err := Load(entries(tc.n, tc.order), lim)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.n > 0 && got.Encoding() != tc.encoding {
+				t.Fatalf("encoding %s, want %s", got.Encoding(), tc.encoding)
+			}
+			if got.Len() != want.Len() {
+				t.Fatalf("Len %d, want %d", got.Len(), want.Len())
+			}
+			for i := range want.Len() {
+				if g, w := got.At(i), want.At(i); g != w {
+					t.Fatalf("rank %d: %v, want %v", i, g, w)
+				}
+			}
+			for _, e := range entries(tc.n, "ascending") {
+				if s, ok := got.Score(e.Member); !ok || s != e.Score {
+					t.Fatalf("Score(%s) = %v %v", e.Member, s, ok)
+				}
+			}
+		})
+	}
+	for name, es := range map[string][]Entry{
+		"duplicate member": {{"a", 1}, {"b", 2}, {"a", 3}},
+		"NaN score":        {{"a", 1}, {"b", math.NaN()}},
+	} {
+		if _, err := Load(es, lim); err == nil {
+			t.Errorf("%s: loaded", name)
+		}
+	}
 }

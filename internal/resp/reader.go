@@ -4,6 +4,8 @@ package resp
 import (
 	"bytes"
 	"errors"
+
+	"github.com/redoubt/redoubt/internal/sdsargs"
 )
 
 // Limits bound what a client may make the server hold. They are checked while parsing,
@@ -154,12 +156,16 @@ func (p *Parser) parseInline(buf []byte) ([][]byte, int, error) {
 	if len(line) > 0 && line[len(line)-1] == '\r' {
 		line = line[:len(line)-1]
 	}
-	args, ok := SplitArgs(line)
-	if !ok {
+	words, err := sdsargs.Split(string(line))
+	if err != nil {
 		return nil, 0, protoErr("unbalanced quotes in request")
 	}
-	if len(args) > p.Limits.MaxMultibulk {
+	if len(words) > p.Limits.MaxMultibulk {
 		return nil, 0, protoErr("invalid multibulk length")
+	}
+	args := make([][]byte, len(words))
+	for j, w := range words {
+		args[j] = []byte(w)
 	}
 	return args, i + 1, nil
 }
@@ -213,118 +219,4 @@ func printable(c byte) string {
 		return " "
 	}
 	return string([]byte{c})
-}
-
-// SplitArgs splits an inline command line the way Redis's sdssplitargs does: spaces separate,
-// double quotes allow \n \r \t \b \a \\ \" \xHH escapes, single quotes allow only \'.
-// A closing quote must be followed by a space or the end of the line.
-func SplitArgs(line []byte) ([][]byte, bool) {
-	var args [][]byte
-	i := 0
-	for {
-		for i < len(line) && isSpace(line[i]) {
-			i++
-		}
-		if i >= len(line) {
-			return args, true
-		}
-		var cur []byte
-		inDQ, inSQ, done := false, false, false
-		for !done {
-			if inDQ {
-				if i >= len(line) {
-					return nil, false
-				}
-				c := line[i]
-				switch {
-				case c == '\\' && i+3 < len(line) && line[i+1] == 'x' && isHex(line[i+2]) && isHex(line[i+3]):
-					cur = append(cur, unhex(line[i+2])<<4|unhex(line[i+3]))
-					i += 3
-				case c == '\\' && i+1 < len(line):
-					i++
-					switch line[i] {
-					case 'n':
-						cur = append(cur, '\n')
-					case 'r':
-						cur = append(cur, '\r')
-					case 't':
-						cur = append(cur, '\t')
-					case 'b':
-						cur = append(cur, '\b')
-					case 'a':
-						cur = append(cur, '\a')
-					default:
-						cur = append(cur, line[i])
-					}
-				case c == '"':
-					if i+1 < len(line) && !isSpace(line[i+1]) {
-						return nil, false
-					}
-					done = true
-				default:
-					cur = append(cur, c)
-				}
-			} else if inSQ {
-				if i >= len(line) {
-					return nil, false
-				}
-				c := line[i]
-				switch {
-				case c == '\\' && i+1 < len(line) && line[i+1] == '\'':
-					i++
-					cur = append(cur, '\'')
-				case c == '\'':
-					if i+1 < len(line) && !isSpace(line[i+1]) {
-						return nil, false
-					}
-					done = true
-				default:
-					cur = append(cur, c)
-				}
-			} else {
-				if i >= len(line) {
-					break
-				}
-				switch c := line[i]; {
-				case isSpace(c):
-					done = true
-				case c == '"':
-					inDQ = true
-				case c == '\'':
-					inSQ = true
-				default:
-					cur = append(cur, c)
-				}
-			}
-			if i < len(line) {
-				i++
-			}
-			if i >= len(line) && !inDQ && !inSQ {
-				done = true
-			}
-		}
-		if cur == nil {
-			cur = []byte{}
-		}
-		args = append(args, cur)
-	}
-}
-
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\v' || c == '\f' || c == 0
-}
-
-func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0'
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10
-	default:
-		return c - 'A' + 10
-	}
 }

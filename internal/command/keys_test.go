@@ -12,6 +12,7 @@ import (
 
 	"github.com/redoubt/redoubt/internal/keyspace"
 	"github.com/redoubt/redoubt/internal/resp"
+	"github.com/redoubt/redoubt/internal/sdsargs"
 )
 
 // Reply builders for the expected values below.
@@ -59,6 +60,7 @@ func (h *keysHost) Notify(db int, class byte, event, key string) {
 	h.events = append(h.events, fmt.Sprintf("%d %c %s %s", db, class, event, key))
 }
 
+// mapConfig is a configuration held in a map: CONFIG GET of exact names, SET stores.
 type mapConfig map[string]string
 
 func (m mapConfig) Get(names ...string) []string {
@@ -70,9 +72,16 @@ func (m mapConfig) Get(names ...string) []string {
 	}
 	return out
 }
-func (m mapConfig) Set(...string) error      { return nil }
-func (m mapConfig) SetLocal(...string) error { return nil }
-func (m mapConfig) Rewrite() error           { return nil }
+
+func (m mapConfig) Set(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		m[pairs[i]] = pairs[i+1]
+	}
+	return nil
+}
+
+func (m mapConfig) SetLocal(pairs ...string) error { return m.Set(pairs...) }
+func (m mapConfig) Rewrite() error                 { return nil }
 
 // kRun runs one command against the session's databases with host as the server (the
 // session's own when nil) and returns the context, to inspect Dirty, Hits and Misses.
@@ -97,15 +106,12 @@ func kRun(s *session, host Host, args ...string) *Ctx {
 	return ctx
 }
 
-func kSplit(t testing.TB, line string) []string {
+// splitLine splits a transcript line with redis-cli's quoting.
+func splitLine(t testing.TB, line string) []string {
 	t.Helper()
-	parts, ok := resp.SplitArgs([]byte(line))
-	if !ok || len(parts) == 0 {
+	args, err := sdsargs.Split(line)
+	if err != nil || len(args) == 0 {
 		t.Fatalf("bad transcript line %q", line)
-	}
-	args := make([]string, len(parts))
-	for i, p := range parts {
-		args[i] = string(p)
 	}
 	return args
 }
@@ -118,7 +124,7 @@ type kStep struct{ line, want string }
 func runKeySteps(t *testing.T, s *session, host Host, steps []kStep) {
 	t.Helper()
 	for _, st := range steps {
-		args := kSplit(t, st.line)
+		args := splitLine(t, st.line)
 		switch args[0] {
 		case "!advance":
 			ms, _ := strconv.ParseInt(args[1], 10, 64)
@@ -749,7 +755,7 @@ func TestKeysDirtyAndStats(t *testing.T) {
 		{"FLUSHALL bad", 0, 0, 0},
 	}
 	for _, tt := range tests {
-		c := kRun(s, nil, kSplit(t, tt.line)...)
+		c := kRun(s, nil, splitLine(t, tt.line)...)
 		if c.Dirty != tt.dirty || c.Hits != tt.hits || c.Misses != tt.misses {
 			t.Errorf("%s: dirty %d hits %d misses %d, want %d %d %d (reply %q)",
 				tt.line, c.Dirty, c.Hits, c.Misses, tt.dirty, tt.hits, tt.misses, c.W.Buf)
@@ -796,7 +802,7 @@ func TestKeysNotifications(t *testing.T) {
 	}
 	for _, tt := range tests {
 		h.events = nil
-		kRun(s, h, kSplit(t, tt.line)...)
+		kRun(s, h, splitLine(t, tt.line)...)
 		if tt.line[:3] == "SET" {
 			continue
 		}
@@ -889,7 +895,7 @@ func keysCompare(t *testing.T, o *oracle, s *session, lines []string) {
 	t.Helper()
 	o = o.in(t)
 	for _, line := range lines {
-		args := kSplit(t, line)
+		args := splitLine(t, line)
 		s.now = time.Now().UnixMilli()
 		switch args[0] {
 		case "!sleep":
@@ -1078,7 +1084,7 @@ func TestKeysNotificationsAgainstRedis(t *testing.T) {
 		"PTTL nokey", "EXPIRETIME nokey", "PEXPIRETIME nokey", "TOUCH nokey b", "COPY nokey x", "OBJECT ENCODING nokey",
 		"OBJECT FREQ nokey", "RENAME nokey x", "MOVE nokey 1", "EXPIRE nokey 1", "PERSIST nokey", "KEYS *", "SCAN 0",
 		"SCAN 0 TYPE string", "RANDOMKEY", "DBSIZE", "SWAPDB 0 1", "FLUSHDB", "FLUSHALL"} {
-		args := kSplit(t, line)
+		args := splitLine(t, line)
 		o.do(args...)
 		want := redisEvents()
 		h.events = nil

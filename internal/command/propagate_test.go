@@ -552,33 +552,10 @@ var propCases = []propCase{
 // propHost is the fake server with a configuration, for the lazy-free directives.
 type propHost struct {
 	*fakeHost
-	cfg propConfig
+	cfg mapConfig
 }
 
 func (h *propHost) Config() Config { return h.cfg }
-
-// propConfig answers CONFIG GET for exact names from a map.
-type propConfig map[string]string
-
-func (m propConfig) Get(names ...string) []string {
-	var out []string
-	for _, n := range names {
-		if v, ok := m[n]; ok {
-			out = append(out, n, v)
-		}
-	}
-	return out
-}
-
-func (m propConfig) Set(pairs ...string) error {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		m[pairs[i]] = pairs[i+1]
-	}
-	return nil
-}
-
-func (m propConfig) SetLocal(pairs ...string) error { return m.Set(pairs...) }
-func (m propConfig) Rewrite() error                 { return nil }
 
 // propSession runs a case's commands through the handlers the way the server does,
 // re-running parked blocking commands after each command.
@@ -597,7 +574,7 @@ type obeyedConn struct{ *fakeConn }
 func (obeyedConn) MustObey() bool { return true }
 
 func newPropSession(t *testing.T, config []string) *propSession {
-	cfg := propConfig{}
+	cfg := mapConfig{}
 	cfg.Set(config...)
 	return &propSession{t: t, host: &propHost{fakeHost: newFakeHost(), cfg: cfg}, conn: &fakeConn{id: 1, proto: 2}, now: time.Now().UnixMilli()}
 }

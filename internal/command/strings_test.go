@@ -18,19 +18,6 @@ type strStep struct {
 	want string
 }
 
-func strSplit(t testing.TB, line string) []string {
-	t.Helper()
-	parts, ok := resp.SplitArgs([]byte(line))
-	if !ok {
-		t.Fatalf("bad transcript line %q", line)
-	}
-	args := make([]string, len(parts))
-	for i, p := range parts {
-		args[i] = string(p)
-	}
-	return args
-}
-
 // strFixture runs a "!" line against our session: "!list key" stores a non-string value,
 // "!advance ms" moves the clock.
 func strFixture(t testing.TB, s *session, args []string) {
@@ -50,7 +37,7 @@ func strFixture(t testing.TB, s *session, args []string) {
 func runStrSteps(t *testing.T, s *session, steps []strStep) {
 	t.Helper()
 	for _, st := range steps {
-		args := strSplit(t, st.line)
+		args := splitLine(t, st.line)
 		if strings.HasPrefix(args[0], "!") {
 			strFixture(t, s, args)
 			continue
@@ -602,7 +589,7 @@ func TestStringDirty(t *testing.T) {
 		{"SETEX k 10 v", 1},
 	}
 	for _, c := range cases {
-		if got := strRun(s, strSplit(t, c.line)...).Dirty; got != c.dirty {
+		if got := strRun(s, splitLine(t, c.line)...).Dirty; got != c.dirty {
 			t.Errorf("%s: dirty %d, want %d", c.line, got, c.dirty)
 		}
 	}
@@ -625,7 +612,7 @@ func TestStringHitsMisses(t *testing.T) {
 		{"LCS k nokey", 1, 1},
 	}
 	for _, c := range cases {
-		ctx := strRun(s, strSplit(t, c.line)...)
+		ctx := strRun(s, splitLine(t, c.line)...)
 		if ctx.Hits != c.hits || ctx.Misses != c.misses {
 			t.Errorf("%s: hits/misses %d/%d, want %d/%d", c.line, ctx.Hits, ctx.Misses, c.hits, c.misses)
 		}
@@ -818,7 +805,7 @@ func TestStringNotificationsAgainstRedis(t *testing.T) {
 		"SETBIT bb 100 0", "BITFIELD bf SET u8 0 0", "BITFIELD bf SET u8 0 0", "BITFIELD bf SET u8 0 1 INCRBY u8 0 1",
 		"BITFIELD bf2 OVERFLOW FAIL INCRBY u2 0 9", "BITFIELD_RO bf GET u8 0", "BITOP NOT d bb", "BITOP NOT d bb",
 		"BITOP AND d nokey", "BITOP AND d nokey", "GET k", "LCS a b"} {
-		args := strSplit(t, line)
+		args := splitLine(t, line)
 		o.do(args...)
 		want := redisEvents()
 		rec.got = nil
@@ -834,7 +821,7 @@ func compareTranscript(t *testing.T, o *oracle, s *session, lines []string) {
 	t.Helper()
 	o = o.in(t)
 	for _, line := range lines {
-		args := strSplit(t, line)
+		args := splitLine(t, line)
 		if strings.HasPrefix(args[0], "!") {
 			strFixture(t, s, args)
 			if args[0] == "!list" {

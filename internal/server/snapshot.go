@@ -19,8 +19,8 @@ type snapJob struct {
 	snap   *keyspace.Snapshot
 	format snapFormat
 	// pending holds, per database, values writers changed before the walk reached them,
-	// serialized at once (values that cannot be cloned); held holds the others, moved out of
-	// the keyspace (the writer continues on a copy) and serialized by the walker outside
+	// serialized at once (small ones, see detach); held holds the others, handed over as they
+	// were (the key continues on a copy, or is gone) and serialized by the walker outside
 	// the lock.
 	pending  []entryBuffer
 	held     [][]heldValue
@@ -85,7 +85,8 @@ func (e *aofEntries) Take() []byte {
 	return b
 }
 
-// heldValue is a value the snapshot took out of the keyspace before a write changed it.
+// heldValue is a value the snapshot keeps to serialize outside the lock: handed over by a
+// write (see detach), or met by the walk itself.
 type heldValue struct {
 	key string
 	o   keyspace.Object

@@ -261,7 +261,11 @@ func (s *Server) startRewrite() error {
 	s.rewriteScheduled = false
 	switch {
 	case s.aofWaiting:
-		return s.startFirstBase()
+		if err := s.startFirstBase(); err != nil {
+			s.rewriteScheduled = true // appendonly stays on: retried from the cron
+			return err
+		}
+		return nil
 	case s.aof == nil:
 		s.writeAOFDir()
 		return nil
